@@ -1,0 +1,418 @@
+//! `astro build` of a project in a workdir of its own, with the probe integration added.
+//!
+//! The project folder is copied (never touched), the stack's `node_modules` is linked in,
+//! and a wrapper config imports the project's config and adds the adapter and the probe.
+//! A finished build is kept in the cache under a key made of the project's files, the
+//! installed stack, the probe and the adapter, so an unchanged project is not rebuilt.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cache::{EntryLock, KeyHasher};
+use crate::classify::ProbeReport;
+use crate::process::{self, ProcessError};
+use crate::stack::InstalledStack;
+
+/// The probe integration's source, written into every workdir.
+pub const PROBE_SOURCE: &str = include_str!("probe/probe.mjs");
+
+/// Bumped when the build procedure changes in a way that invalidates cached builds.
+const BUILD_FORMAT: &str = "1";
+
+/// Folder inside the workdir for the harness's own files.
+pub const HARNESS_DIR: &str = ".astro-conform";
+
+/// Config file names Astro looks for, in its order.
+const CONFIG_NAMES: [&str; 6] = [
+    "astro.config.mjs",
+    "astro.config.js",
+    "astro.config.ts",
+    "astro.config.mts",
+    "astro.config.cjs",
+    "astro.config.cts",
+];
+
+/// Folders of a project that are outputs or caches, not inputs.
+const SKIPPED: [&str; 5] = ["node_modules", "dist", ".astro", ".git", HARNESS_DIR];
+
+/// Errors of preparing and running a build (a build that runs and fails is not an error:
+/// see [`Build::succeeded`]).
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(
+        "{} is not an Astro project: it has neither an astro.config.* file nor a src/pages folder",
+        dir.display()
+    )]
+    NotAProject { dir: PathBuf },
+    #[error("astro build of {project} timed out: {source}")]
+    Timeout {
+        project: String,
+        source: ProcessError,
+    },
+    #[error(transparent)]
+    Process(#[from] ProcessError),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+    #[error("the probe report {} is unreadable: {detail}", path.display())]
+    Probe { path: PathBuf, detail: String },
+}
+
+fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> BuildError {
+    let context = context.into();
+    move |source| BuildError::Io { context, source }
+}
+
+/// Which adapter the wrapper config adds when the project's own config has none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Adapter {
+    /// None: the project is built as written.
+    None,
+    /// `@astrojs/node` in standalone mode.
+    Node,
+}
+
+impl Adapter {
+    /// The name used in trial names and cache keys.
+    pub fn name(self) -> &'static str {
+        match self {
+            Adapter::None => "none",
+            Adapter::Node => "node",
+        }
+    }
+
+    fn import_line(self) -> &'static str {
+        match self {
+            Adapter::None => "",
+            Adapter::Node => "import astroConformAdapter from '@astrojs/node';\n",
+        }
+    }
+
+    fn expression(self) -> &'static str {
+        match self {
+            Adapter::None => "undefined",
+            Adapter::Node => "astroConformAdapter({ mode: 'standalone' })",
+        }
+    }
+}
+
+/// What to build.
+#[derive(Debug, Clone)]
+pub struct BuildRequest<'a> {
+    /// A short name for cache entries and messages (the fixture or folder name).
+    pub label: &'a str,
+    /// The project folder (never modified).
+    pub project: &'a Path,
+    /// The installed stack to build with.
+    pub stack: &'a InstalledStack,
+    /// The adapter added when the project has none.
+    pub adapter: Adapter,
+    /// Reuse a cached build of identical inputs.
+    pub use_cache: bool,
+}
+
+/// How a build ended, kept next to it in the cache.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Outcome {
+    succeeded: bool,
+    exit: String,
+}
+
+/// A finished `astro build` (successful or not) and everything it left.
+#[derive(Debug)]
+pub struct Build {
+    /// The workdir: the project copy with `dist/` and the harness's files.
+    pub workdir: PathBuf,
+    /// Whether `astro build` exited with status 0.
+    pub succeeded: bool,
+    /// The exit status as text.
+    pub exit: String,
+    /// Everything `astro build` printed (stdout and stderr).
+    pub log: String,
+    /// Where that log is kept.
+    pub log_path: PathBuf,
+    /// The probe's report (empty if the build stopped before the first hook).
+    pub probe: ProbeReport,
+    /// True when this build came from the cache.
+    pub cached: bool,
+    /// Removes the workdir on drop when it is not a cache entry.
+    _temp: Option<tempfile::TempDir>,
+}
+
+impl Build {
+    /// The output dir (`outDir`, usually `dist/`).
+    pub fn out_dir(&self) -> PathBuf {
+        self.workdir
+            .join(self.probe.out_dir.as_deref().unwrap_or("dist"))
+    }
+
+    /// The dir static files were written to (`dist/client/` with an adapter, else `dist/`).
+    pub fn client_dir(&self) -> Option<PathBuf> {
+        self.probe.build.as_ref().map(|b| self.workdir.join(&b.dir))
+    }
+
+    /// The last lines of the build log.
+    pub fn log_tail(&self) -> String {
+        process::tail_lines(&self.log, process::LOG_TAIL_LINES)
+    }
+}
+
+/// The project's config file, if it has one.
+pub fn find_config(project: &Path) -> Option<&'static str> {
+    CONFIG_NAMES.into_iter().find(|n| project.join(n).is_file())
+}
+
+/// The wrapper config: the project's config plus the adapter (if it has none) and the probe.
+fn wrapper_config(project_config: Option<&str>, adapter: Adapter) -> String {
+    let import_user = match project_config {
+        Some(name) => format!("import projectConfig from '../{name}';\n"),
+        None => "const projectConfig = {};\n".to_string(),
+    };
+    format!(
+        "// Written by astro-conform: the project's config plus its adapter and probe.\n\
+         {import_user}{adapter_import}import astroConformProbe from './probe.mjs';\n\
+         const config = projectConfig ?? {{}};\n\
+         export default {{\n\
+         \x20 ...config,\n\
+         \x20 adapter: config.adapter ?? {adapter_expr},\n\
+         \x20 // Keep Astro's and Vite's caches out of the shared node_modules.\n\
+         \x20 cacheDir: config.cacheDir ?? './{HARNESS_DIR}/cache',\n\
+         \x20 vite: {{ ...config.vite, cacheDir: config.vite?.cacheDir ?? './{HARNESS_DIR}/vite' }},\n\
+         \x20 integrations: [...(config.integrations ?? []), astroConformProbe()],\n\
+         }};\n",
+        adapter_import = adapter.import_line(),
+        adapter_expr = adapter.expression(),
+    )
+}
+
+/// The input files of a project, sorted, relative to it (outputs and caches left out).
+fn project_files(project: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(project)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !SKIPPED.iter().any(|s| e.file_name() == *s))
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| e.path().strip_prefix(project).ok().map(Path::to_path_buf))
+        .collect();
+    files.sort();
+    files
+}
+
+fn cache_key(req: &BuildRequest, files: &[PathBuf]) -> Result<String, BuildError> {
+    let mut hasher = KeyHasher::default();
+    hasher
+        .add("format", BUILD_FORMAT.as_bytes())
+        .add("stack", req.stack.key.as_bytes())
+        .add("adapter", req.adapter.name().as_bytes())
+        .add("probe", PROBE_SOURCE.as_bytes())
+        .add("wrapper", wrapper_config(Some("x"), req.adapter).as_bytes());
+    for file in files {
+        let bytes = fs::read(req.project.join(file))
+            .map_err(io_err(format!("reading {}", file.display())))?;
+        hasher.add(&file.to_string_lossy(), &bytes);
+    }
+    Ok(hasher.finish())
+}
+
+fn build_timeout() -> Duration {
+    let secs = std::env::var("ASTRO_CONFORM_BUILD_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(300);
+    Duration::from_secs(secs)
+}
+
+/// Refuses a folder that has neither an Astro config nor `src/pages`.
+pub fn check_project(project: &Path) -> Result<(), BuildError> {
+    if find_config(project).is_none() && !project.join("src/pages").is_dir() {
+        return Err(BuildError::NotAProject {
+            dir: project.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
+/// Builds the project, or returns the cached build of identical inputs.
+pub fn build(req: &BuildRequest) -> Result<Build, BuildError> {
+    check_project(req.project)?;
+    let files = project_files(req.project);
+    if !req.use_cache {
+        let temp = tempfile::Builder::new()
+            .prefix(&format!("astro-conform-{}-", req.label))
+            .tempdir()
+            .map_err(io_err("creating a workdir"))?;
+        let mut build = run_build(req, &files, temp.path())?;
+        if crate::paths::keep_workdirs() {
+            eprintln!("astro-conform: kept the workdir {}", temp.keep().display());
+        } else {
+            build._temp = Some(temp);
+        }
+        return Ok(build);
+    }
+    let key = cache_key(req, &files)?;
+    let root = crate::paths::cache_dir().join("builds");
+    let entry = format!(
+        "{}-{}-{}-{key}",
+        req.label,
+        req.stack.stack.name,
+        req.adapter.name()
+    );
+    let lock = EntryLock::acquire(&root, &entry).map_err(io_err("locking the build cache"))?;
+    if lock.is_complete() {
+        let mut build = load_build(&lock.dir)?;
+        build.cached = true;
+        return Ok(build);
+    }
+    lock.reset()
+        .map_err(io_err("preparing the build workdir"))?;
+    let build = run_build(req, &files, &lock.dir)?;
+    lock.mark_complete()
+        .map_err(io_err("marking the build complete"))?;
+    Ok(build)
+}
+
+/// Copies the project into `workdir`, runs `astro build` there and reads the results.
+fn run_build(req: &BuildRequest, files: &[PathBuf], workdir: &Path) -> Result<Build, BuildError> {
+    for file in files {
+        let to = workdir.join(file);
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent).map_err(io_err("creating the workdir"))?;
+        }
+        fs::copy(req.project.join(file), &to)
+            .map_err(io_err(format!("copying {}", file.display())))?;
+    }
+    std::os::unix::fs::symlink(&req.stack.node_modules, workdir.join("node_modules"))
+        .map_err(io_err("linking node_modules"))?;
+    let harness = workdir.join(HARNESS_DIR);
+    fs::create_dir_all(&harness).map_err(io_err("creating the harness folder"))?;
+    fs::write(harness.join("probe.mjs"), PROBE_SOURCE).map_err(io_err("writing the probe"))?;
+    fs::write(
+        harness.join("astro.config.mjs"),
+        wrapper_config(find_config(req.project), req.adapter),
+    )
+    .map_err(io_err("writing the wrapper config"))?;
+
+    let log_path = harness.join("build.log");
+    let mut cmd = Command::new(&req.stack.node.binary);
+    cmd.arg(workdir.join("node_modules/.bin/astro"))
+        .args(["build", "--root", "."])
+        .arg("--config")
+        .arg(format!("{HARNESS_DIR}/astro.config.mjs"))
+        .current_dir(workdir)
+        .env("PATH", &req.stack.path_var)
+        .env("ASTRO_TELEMETRY_DISABLED", "1")
+        .env("NO_COLOR", "1")
+        .env("ASTRO_CONFORM_PROBE_OUT", harness.join("probe.json"));
+    let status =
+        process::run_logged(&mut cmd, &log_path, build_timeout()).map_err(
+            |source| match source {
+                ProcessError::Timeout { .. } => BuildError::Timeout {
+                    project: req.label.to_string(),
+                    source,
+                },
+                other => BuildError::Process(other),
+            },
+        )?;
+    let outcome = Outcome {
+        succeeded: status.success(),
+        exit: status.to_string(),
+    };
+    fs::write(
+        harness.join("outcome.json"),
+        serde_json::to_string(&outcome).unwrap_or_default(),
+    )
+    .map_err(io_err("writing the build outcome"))?;
+    load_build(workdir)
+}
+
+/// Reads a finished build's outcome, log and probe report from its workdir.
+fn load_build(workdir: &Path) -> Result<Build, BuildError> {
+    let harness = workdir.join(HARNESS_DIR);
+    let outcome: Outcome = fs::read_to_string(harness.join("outcome.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Outcome {
+            succeeded: false,
+            exit: "unknown".into(),
+        });
+    let log_path = harness.join("build.log");
+    let log = fs::read_to_string(&log_path).unwrap_or_default();
+    let probe_path = harness.join("probe.json");
+    let probe = match fs::read_to_string(&probe_path) {
+        Ok(text) => serde_json::from_str(&text).map_err(|e| BuildError::Probe {
+            path: probe_path.clone(),
+            detail: e.to_string(),
+        })?,
+        Err(_) => ProbeReport::default(),
+    };
+    Ok(Build {
+        workdir: workdir.to_path_buf(),
+        succeeded: outcome.succeeded,
+        exit: outcome.exit,
+        log,
+        log_path,
+        probe,
+        cached: false,
+        _temp: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wrapper_keeps_the_project_config_and_adds_adapter_and_probe() {
+        let w = wrapper_config(Some("astro.config.mjs"), Adapter::Node);
+        assert!(w.contains("import projectConfig from '../astro.config.mjs';"));
+        assert!(w.contains("import astroConformAdapter from '@astrojs/node';"));
+        assert!(
+            w.contains("adapter: config.adapter ?? astroConformAdapter({ mode: 'standalone' })")
+        );
+        assert!(w.contains("astroConformProbe()]"));
+        let w = wrapper_config(None, Adapter::None);
+        assert!(w.contains("const projectConfig = {};"));
+        assert!(w.contains("adapter: config.adapter ?? undefined"));
+        assert!(!w.contains("@astrojs/node"));
+    }
+
+    #[test]
+    fn project_files_skip_outputs_and_caches() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in [
+            "src/pages/index.astro",
+            "node_modules/x/y.js",
+            "dist/index.html",
+            ".astro/t.d.ts",
+            "astro.config.mjs",
+        ] {
+            let p = dir.path().join(f);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, "x").unwrap();
+        }
+        assert_eq!(
+            project_files(dir.path()),
+            vec![
+                PathBuf::from("astro.config.mjs"),
+                PathBuf::from("src/pages/index.astro")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_folder_that_is_not_a_project_is_refused_before_anything_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("README.md"), "hi").unwrap();
+        let msg = check_project(dir.path()).unwrap_err().to_string();
+        assert!(msg.contains("is not an Astro project"), "{msg}");
+        fs::write(dir.path().join("astro.config.ts"), "export default {}").unwrap();
+        check_project(dir.path()).unwrap();
+    }
+}

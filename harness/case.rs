@@ -1,0 +1,278 @@
+//! Fixture discovery: `fixtures/<name>/` folders and their `case.toml`.
+//!
+//! Discovery reads and validates files only: it never builds or installs, so listing the
+//! suite is instant. `case.toml` is strict: an unknown key or a bad value is an error that
+//! names the file, the line and the key.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::classify::Mode;
+
+/// Errors of reading fixtures.
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    #[error("{}:{line}:{column}: {message}", file.display())]
+    Invalid {
+        file: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("fixture {}: {reason}", dir.display())]
+    BadFixture { dir: PathBuf, reason: String },
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// `case.toml`: what must hold for one fixture.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    /// One line saying what the fixture is for.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// How the fixture is built and what the build must do.
+    #[serde(default)]
+    pub build: BuildSpec,
+    /// Expected mode per source file, e.g. `"src/pages/account.astro" = "λ"`.
+    #[serde(default)]
+    pub routes: BTreeMap<Spanned<String>, Mode>,
+}
+
+/// The `[build]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuildSpec {
+    /// `false`: build without any adapter (the project as written). Default `true`: the
+    /// adapter under test is added.
+    #[serde(default = "yes")]
+    pub adapter: bool,
+    /// The build must fail with this Astro error name, e.g. `NoAdapterInstalled`.
+    #[serde(default)]
+    pub expect_error: Option<String>,
+    /// Stacks this fixture does not run on, each with the reason.
+    #[serde(default)]
+    pub skip: BTreeMap<String, String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for BuildSpec {
+    fn default() -> Self {
+        Self {
+            adapter: true,
+            expect_error: None,
+            skip: BTreeMap::new(),
+        }
+    }
+}
+
+/// A fixture project with its parsed case.
+#[derive(Debug)]
+pub struct Fixture {
+    /// The folder name, used in trial names.
+    pub name: String,
+    /// The fixture folder.
+    pub dir: PathBuf,
+    /// Its `case.toml`.
+    pub case: Case,
+}
+
+impl Fixture {
+    /// Reads and validates one fixture folder.
+    pub fn load(dir: &Path) -> Result<Self, CaseError> {
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let bad = |reason: &str| CaseError::BadFixture {
+            dir: dir.to_path_buf(),
+            reason: reason.to_string(),
+        };
+        if !dir.join("src/pages").is_dir() {
+            return Err(bad(
+                "no src/pages folder: an Astro project keeps its routes there",
+            ));
+        }
+        if !dir.join("astro.config.mjs").is_file() {
+            return Err(bad(
+                "no astro.config.mjs (fixtures keep their config there, without an adapter)",
+            ));
+        }
+        let file = dir.join("case.toml");
+        let text = fs::read_to_string(&file).map_err(|source| CaseError::Io {
+            path: file.clone(),
+            source,
+        })?;
+        let case = parse_case(&file, &text)?;
+        for (source, _) in &case.routes {
+            if !dir.join(source.get_ref()).is_file() {
+                let (line, column) = line_col(&text, source.span().start);
+                return Err(CaseError::Invalid {
+                    file,
+                    line,
+                    column,
+                    message: format!(
+                        "[routes] names `{}`, which is not a file of this fixture",
+                        source.get_ref()
+                    ),
+                });
+            }
+        }
+        Ok(Self {
+            name,
+            dir: dir.to_path_buf(),
+            case,
+        })
+    }
+}
+
+/// Parses the text of a `case.toml`; errors carry file, line, column and the key.
+pub fn parse_case(file: &Path, text: &str) -> Result<Case, CaseError> {
+    toml::from_str(text).map_err(|e| {
+        let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+        CaseError::Invalid {
+            file: file.to_path_buf(),
+            line,
+            column,
+            message: e.message().trim().to_string(),
+        }
+    })
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    (line, column)
+}
+
+/// Every fixture under `dir` (folders with a `case.toml`), sorted by name. Each entry is
+/// the fixture or the error that stopped it from loading, so one bad case hides no other.
+pub fn discover(dir: &Path) -> Result<Vec<Result<Fixture, (String, CaseError)>>, CaseError> {
+    let entries = fs::read_dir(dir).map_err(|source| CaseError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut dirs: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("case.toml").is_file())
+        .collect();
+    dirs.sort();
+    Ok(dirs
+        .iter()
+        .map(|d| {
+            Fixture::load(d).map_err(|e| {
+                let name = d
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned();
+                (name, e)
+            })
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Case, CaseError> {
+        parse_case(Path::new("fixtures/x/case.toml"), text)
+    }
+
+    #[test]
+    fn a_full_case_parses() {
+        let case = parse(
+            r#"
+description = "blog"
+[build]
+adapter = false
+expect_error = "NoAdapterInstalled"
+skip = { astro5 = "needs astro 7" }
+[routes]
+"src/pages/a.astro" = "λ"
+"src/pages/b.astro" = "prerendered"
+"#,
+        )
+        .unwrap();
+        assert!(!case.build.adapter);
+        assert_eq!(
+            case.build.expect_error.as_deref(),
+            Some("NoAdapterInstalled")
+        );
+        assert_eq!(case.routes.len(), 2);
+        assert!(parse("").unwrap().build.adapter);
+    }
+
+    #[test]
+    fn unknown_keys_name_file_line_and_key() {
+        let err = parse("[build]\nadapter = true\nexpect_eror = \"X\"\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("fixtures/x/case.toml:3:1: "), "{msg}");
+        assert!(msg.contains("expect_eror"), "{msg}");
+    }
+
+    #[test]
+    fn bad_values_name_the_line() {
+        let msg = parse("[routes]\n\"src/pages/a.astro\" = \"maybe\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.starts_with("fixtures/x/case.toml:2:"), "{msg}");
+        assert!(msg.contains("maybe"), "{msg}");
+        let msg = parse("[build]\nadapter = \"yes\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.starts_with("fixtures/x/case.toml:2:"), "{msg}");
+        let msg = parse("[build\n").unwrap_err().to_string();
+        assert!(msg.starts_with("fixtures/x/case.toml:1:"), "{msg}");
+    }
+
+    #[test]
+    fn a_fixture_without_pages_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("case.toml"), "").unwrap();
+        fs::write(dir.path().join("astro.config.mjs"), "export default {}").unwrap();
+        let msg = Fixture::load(dir.path()).unwrap_err().to_string();
+        assert!(msg.contains("no src/pages"), "{msg}");
+    }
+
+    #[test]
+    fn routes_must_name_files_of_the_fixture() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("src/pages")).unwrap();
+        fs::write(dir.path().join("astro.config.mjs"), "export default {}").unwrap();
+        fs::write(
+            dir.path().join("case.toml"),
+            "[routes]\n\"src/pages/gone.astro\" = \"▶\"\n",
+        )
+        .unwrap();
+        let msg = Fixture::load(dir.path()).unwrap_err().to_string();
+        assert!(
+            msg.contains("case.toml:2:1: [routes] names `src/pages/gone.astro`"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn the_shipped_fixtures_all_load() {
+        for fixture in discover(&crate::paths::fixtures_dir()).unwrap() {
+            if let Err((name, e)) = fixture {
+                panic!("fixture {name}: {e}");
+            }
+        }
+    }
+}

@@ -1,0 +1,537 @@
+//! The ▶/λ classification of a build: Astro's own per-route decision (from the probe
+//! integration), rendered as a listing and cross-checked against the build log and the
+//! files on disk.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::buildlog::PrerenderLog;
+
+/// How a route is rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Mode {
+    /// Rendered once at build time (▶).
+    #[serde(rename = "prerendered")]
+    Prerendered,
+    /// Rendered per request (λ).
+    #[serde(rename = "on-demand")]
+    OnDemand,
+}
+
+impl Mode {
+    /// The listing's symbol.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Mode::Prerendered => "▶",
+            Mode::OnDemand => "λ",
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.symbol())
+    }
+}
+
+impl<'de> Deserialize<'de> for Mode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        match s.as_str() {
+            "▶" | "prerendered" => Ok(Mode::Prerendered),
+            "λ" | "on-demand" => Ok(Mode::OnDemand),
+            other => Err(serde::de::Error::custom(format!(
+                "unknown mode `{other}`: use \"▶\" or \"prerendered\", \"λ\" or \"on-demand\""
+            ))),
+        }
+    }
+}
+
+/// What the probe integration wrote (see `harness/probe/probe.mjs`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProbeReport {
+    /// `output` of the resolved config.
+    pub output: Option<String>,
+    /// Name of the adapter integration, if any.
+    pub adapter: Option<String>,
+    /// `outDir` of the resolved config, relative to the project root.
+    pub out_dir: Option<String>,
+    /// From `astro:routes:resolved`; absent if the build stopped before.
+    pub routes: Option<Vec<ProbeRoute>>,
+    /// From `astro:build:done`; absent if the build failed.
+    pub build: Option<ProbeBuild>,
+}
+
+/// One route as `astro:routes:resolved` reports it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProbeRoute {
+    /// Source file relative to the project root (or a path into Astro for internal routes).
+    pub entrypoint: Option<String>,
+    /// URL pattern, e.g. `/blog/[slug]`.
+    pub pattern: String,
+    /// `page`, `endpoint`, `redirect` or `fallback`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `project`, `internal` or `external`.
+    pub origin: String,
+    /// Astro's decision.
+    pub is_prerendered: bool,
+    /// Redirect target for `redirect` routes.
+    #[serde(default)]
+    pub redirect: Option<serde_json::Value>,
+}
+
+/// What `astro:build:done` reports.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProbeBuild {
+    /// The client (static) output dir, relative to the project root.
+    pub dir: String,
+    /// Files written per route pattern, relative to `dir`, with a leading `/`.
+    pub files: BTreeMap<String, Vec<String>>,
+}
+
+/// One route of the classification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Route {
+    /// The source file (`src/pages/...`), or a description for routes without one.
+    pub source: String,
+    /// URL pattern.
+    pub pattern: String,
+    /// `page`, `endpoint`, `redirect` or `fallback`.
+    pub kind: String,
+    /// `project`, `internal` or `external`.
+    pub origin: String,
+    /// ▶ or λ.
+    pub mode: Mode,
+    /// Files written for this route, relative to the client dir.
+    pub files: Vec<String>,
+}
+
+impl Route {
+    /// Routes the listing hides unless asked: injected ones and config redirects.
+    pub fn is_hidden_by_default(&self) -> bool {
+        self.origin != "project" || self.kind == "redirect" || self.kind == "fallback"
+    }
+}
+
+/// Astro's decision for every route of one build.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Classification {
+    /// `static` or `server`.
+    pub output: Option<String>,
+    /// The adapter integration's name.
+    pub adapter: Option<String>,
+    /// The client output dir, relative to the project root (when the build finished).
+    pub client_dir: Option<String>,
+    /// Routes sorted by source, then pattern.
+    pub routes: Vec<Route>,
+}
+
+impl Classification {
+    /// Builds the classification from a probe report; `None` when the report has no routes.
+    pub fn from_probe(report: &ProbeReport) -> Option<Self> {
+        let empty = BTreeMap::new();
+        let files = report.build.as_ref().map_or(&empty, |b| &b.files);
+        let mut routes: Vec<Route> = report
+            .routes
+            .as_ref()?
+            .iter()
+            .map(|r| Route {
+                source: route_source(r),
+                pattern: r.pattern.clone(),
+                kind: r.kind.clone(),
+                origin: r.origin.clone(),
+                mode: if r.is_prerendered {
+                    Mode::Prerendered
+                } else {
+                    Mode::OnDemand
+                },
+                files: {
+                    let mut f = files.get(&r.pattern).cloned().unwrap_or_default();
+                    f.sort();
+                    f
+                },
+            })
+            .collect();
+        routes.sort_by(|a, b| (&a.source, &a.pattern).cmp(&(&b.source, &b.pattern)));
+        Some(Self {
+            output: report.output.clone(),
+            adapter: report.adapter.clone(),
+            client_dir: report.build.as_ref().map(|b| b.dir.clone()),
+            routes,
+        })
+    }
+
+    /// The ▶/λ listing; with `all`, injected routes and redirects too, marked as such.
+    pub fn listing(&self, all: bool) -> String {
+        let mut out = String::new();
+        for route in self
+            .routes
+            .iter()
+            .filter(|r| all || !r.is_hidden_by_default())
+        {
+            out.push_str(&format!("{} {}", route.mode, route.source));
+            if route.is_hidden_by_default() {
+                out.push_str(&format!(
+                    "  [{} {}: {}]",
+                    route.origin, route.kind, route.pattern
+                ));
+            }
+            out.push('\n');
+            for (i, file) in route.files.iter().enumerate() {
+                let branch = if i + 1 == route.files.len() {
+                    "└─"
+                } else {
+                    "├─"
+                };
+                out.push_str(&format!("  {branch} {file}\n"));
+            }
+        }
+        out
+    }
+
+    /// The route with this source file.
+    pub fn route(&self, source: &str) -> Option<&Route> {
+        self.routes.iter().find(|r| r.source == source)
+    }
+}
+
+/// The source shown for a route: its file, with paths into node_modules shortened.
+fn route_source(r: &ProbeRoute) -> String {
+    match &r.entrypoint {
+        Some(e) => match e.find("node_modules/") {
+            Some(at) => e[at..].to_string(),
+            None => e.clone(),
+        },
+        None => match &r.redirect {
+            Some(serde_json::Value::String(to)) => format!("(redirect {} → {to})", r.pattern),
+            Some(v) => format!(
+                "(redirect {} → {})",
+                r.pattern,
+                v.get("destination").and_then(|d| d.as_str()).unwrap_or("?")
+            ),
+            None => format!("({} {})", r.kind, r.pattern),
+        },
+    }
+}
+
+/// A route on which the probe, the build log and the files on disk disagree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disagreement {
+    /// The route (source file), or the file no route claims.
+    pub subject: String,
+    /// What each source says.
+    pub probe: String,
+    pub log: String,
+    pub disk: String,
+}
+
+impl fmt::Display for Disagreement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:\n    probe (astro:routes:resolved / astro:build:done): {}\n    build log: {}\n    files on disk: {}",
+            self.subject, self.probe, self.log, self.disk
+        )
+    }
+}
+
+fn list(files: &[String]) -> String {
+    if files.is_empty() {
+        "none".into()
+    } else {
+        files.join(", ")
+    }
+}
+
+/// Files a λ route must not have on disk: what a prerendered build of it would write.
+fn would_be_files(route: &Route) -> Vec<String> {
+    if route.pattern.contains('[') {
+        return Vec::new();
+    }
+    let base = route.pattern.trim_end_matches('/');
+    if route.kind == "endpoint" {
+        vec![if base.is_empty() {
+            "/".into()
+        } else {
+            base.to_string()
+        }]
+    } else {
+        vec![format!("{base}/index.html"), format!("{base}.html")]
+            .into_iter()
+            .filter(|f| f != ".html")
+            .collect()
+    }
+}
+
+/// Cross-checks the probe's decision against the build log and the client output dir.
+/// Returns every disagreement; empty means all three sources agree.
+pub fn cross_check(c: &Classification, log: &PrerenderLog, client_dir: &Path) -> Vec<Disagreement> {
+    let mut out = Vec::new();
+    let logged: BTreeSet<&str> = log.files().collect();
+    let on_disk = |f: &str| client_dir.join(f.trim_start_matches('/')).is_file();
+    let mut claimed = BTreeSet::new();
+    for route in c.routes.iter().filter(|r| r.kind != "redirect") {
+        let log_group = log
+            .groups
+            .iter()
+            .find(|g| g.source.as_deref() == Some(route.source.as_str()));
+        match route.mode {
+            Mode::Prerendered => {
+                claimed.extend(route.files.iter().map(String::as_str));
+                let missing_in_log: Vec<String> = route
+                    .files
+                    .iter()
+                    .filter(|f| !logged.contains(f.as_str()))
+                    .cloned()
+                    .collect();
+                let missing_on_disk: Vec<String> = route
+                    .files
+                    .iter()
+                    .filter(|f| !on_disk(f))
+                    .cloned()
+                    .collect();
+                let group_differs = log_group.is_some_and(|g| {
+                    let mut files = g.files.clone();
+                    files.sort();
+                    files != route.files
+                });
+                if !missing_in_log.is_empty() || !missing_on_disk.is_empty() || group_differs {
+                    out.push(Disagreement {
+                        subject: format!("route {} ({})", route.source, route.pattern),
+                        probe: format!("▶, wrote {}", list(&route.files)),
+                        log: match log_group {
+                            Some(g) => format!("▶, wrote {}", list(&g.files)),
+                            None => format!("does not list {}", list(&missing_in_log)),
+                        },
+                        disk: if missing_on_disk.is_empty() {
+                            "all present".into()
+                        } else {
+                            format!("missing {}", list(&missing_on_disk))
+                        },
+                    });
+                }
+            }
+            Mode::OnDemand => {
+                let expected = would_be_files(route);
+                let in_log: Vec<String> = expected
+                    .iter()
+                    .filter(|f| logged.contains(f.as_str()))
+                    .cloned()
+                    .collect();
+                let present: Vec<String> =
+                    expected.iter().filter(|f| on_disk(f)).cloned().collect();
+                if log_group.is_some() || !in_log.is_empty() || !present.is_empty() {
+                    out.push(Disagreement {
+                        subject: format!("route {} ({})", route.source, route.pattern),
+                        probe: "λ (rendered per request, no file)".into(),
+                        log: match log_group {
+                            Some(g) => format!("prerendered it: {}", list(&g.files)),
+                            None if !in_log.is_empty() => format!("prerendered {}", list(&in_log)),
+                            None => "not prerendered".into(),
+                        },
+                        disk: if present.is_empty() {
+                            "no file".into()
+                        } else {
+                            format!("has {}", list(&present))
+                        },
+                    });
+                }
+            }
+        }
+    }
+    for file in logged.iter().filter(|f| !claimed.contains(*f)) {
+        out.push(Disagreement {
+            subject: format!("file {file}"),
+            probe: "no ▶ route wrote it".into(),
+            log: "prerendered it".into(),
+            disk: if on_disk(file) {
+                "present".into()
+            } else {
+                "absent".into()
+            },
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::buildlog::{PrerenderGroup, PrerenderLog};
+
+    fn route(source: &str, pattern: &str, kind: &str, mode: Mode, files: &[&str]) -> Route {
+        Route {
+            source: source.into(),
+            pattern: pattern.into(),
+            kind: kind.into(),
+            origin: "project".into(),
+            mode,
+            files: files.iter().map(|f| f.to_string()).collect(),
+        }
+    }
+
+    fn sample() -> Classification {
+        Classification {
+            routes: vec![
+                route(
+                    "src/pages/about.astro",
+                    "/about",
+                    "page",
+                    Mode::Prerendered,
+                    &["/about/index.html"],
+                ),
+                route(
+                    "src/pages/account.astro",
+                    "/account",
+                    "page",
+                    Mode::OnDemand,
+                    &[],
+                ),
+                route(
+                    "src/pages/blog/[slug].astro",
+                    "/blog/[slug]",
+                    "page",
+                    Mode::Prerendered,
+                    &["/blog/a/index.html", "/blog/b/index.html"],
+                ),
+                Route {
+                    origin: "internal".into(),
+                    ..route(
+                        "node_modules/astro/dist/assets/endpoint/node.js",
+                        "/_image",
+                        "endpoint",
+                        Mode::OnDemand,
+                        &[],
+                    )
+                },
+            ],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn listing_matches_the_documented_format() {
+        assert_eq!(
+            sample().listing(false),
+            "▶ src/pages/about.astro\n  └─ /about/index.html\nλ src/pages/account.astro\n▶ src/pages/blog/[slug].astro\n  ├─ /blog/a/index.html\n  └─ /blog/b/index.html\n"
+        );
+        assert!(sample().listing(true).contains(
+            "λ node_modules/astro/dist/assets/endpoint/node.js  [internal endpoint: /_image]\n"
+        ));
+    }
+
+    fn write(dir: &Path, files: &[&str]) {
+        for f in files {
+            let p = dir.join(f.trim_start_matches('/'));
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "x").unwrap();
+        }
+    }
+
+    fn astro7_log(files: &[&str]) -> PrerenderLog {
+        PrerenderLog {
+            found: true,
+            groups: vec![PrerenderGroup {
+                source: None,
+                files: files.iter().map(|f| f.to_string()).collect(),
+            }],
+        }
+    }
+
+    const ALL: [&str; 3] = [
+        "/about/index.html",
+        "/blog/a/index.html",
+        "/blog/b/index.html",
+    ];
+
+    #[test]
+    fn agreeing_sources_give_no_disagreement() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), &ALL);
+        assert_eq!(
+            cross_check(&sample(), &astro7_log(&ALL), dir.path()),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn a_missing_file_and_a_baked_on_demand_route_are_reported_with_all_three_sources() {
+        let dir = tempfile::tempdir().unwrap();
+        write(
+            dir.path(),
+            &[
+                "/about/index.html",
+                "/blog/a/index.html",
+                "/account/index.html",
+            ],
+        );
+        let log = astro7_log(&[
+            "/about/index.html",
+            "/blog/a/index.html",
+            "/blog/b/index.html",
+            "/account/index.html",
+        ]);
+        let found = cross_check(&sample(), &log, dir.path());
+        let text: Vec<String> = found.iter().map(|d| d.to_string()).collect();
+        assert_eq!(found.len(), 3, "{text:#?}");
+        assert!(
+            text[0].starts_with("route src/pages/account.astro (/account):"),
+            "{}",
+            text[0]
+        );
+        assert!(text[0].contains("probe (astro:routes:resolved / astro:build:done): λ"));
+        assert!(text[0].contains("build log: prerendered /account/index.html"));
+        assert!(text[0].contains("files on disk: has /account/index.html"));
+        assert!(
+            text[1].contains("files on disk: missing /blog/b/index.html"),
+            "{}",
+            text[1]
+        );
+        assert!(
+            text[2].starts_with("file /account/index.html"),
+            "{}",
+            text[2]
+        );
+    }
+
+    #[test]
+    fn an_astro5_header_with_other_files_disagrees() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), &ALL);
+        let log = PrerenderLog {
+            found: true,
+            groups: vec![
+                PrerenderGroup {
+                    source: Some("src/pages/about.astro".into()),
+                    files: vec!["/about/index.html".into(), "/blog/a/index.html".into()],
+                },
+                PrerenderGroup {
+                    source: Some("src/pages/blog/[slug].astro".into()),
+                    files: vec!["/blog/b/index.html".into()],
+                },
+            ],
+        };
+        let found = cross_check(&sample(), &log, dir.path());
+        assert_eq!(found.len(), 2, "{found:#?}");
+    }
+
+    #[test]
+    fn modes_parse_from_symbols_and_words() {
+        #[derive(Deserialize)]
+        struct M {
+            m: Mode,
+        }
+        assert_eq!(toml::from_str::<M>("m = \"λ\"").unwrap().m, Mode::OnDemand);
+        assert_eq!(
+            toml::from_str::<M>("m = \"prerendered\"").unwrap().m,
+            Mode::Prerendered
+        );
+        assert!(toml::from_str::<M>("m = \"static\"").is_err());
+    }
+}

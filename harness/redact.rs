@@ -1,0 +1,229 @@
+//! Redaction of volatile parts (temp paths, clock times, durations, ports, content
+//! hashes) by an ordered pipeline of named steps, so listings and snapshots are byte-identical
+//! for identical inputs.
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// One named step of the pipeline.
+pub struct Step {
+    /// The step's name, for messages and tests.
+    pub name: &'static str,
+    apply: fn(&str, &Redactor) -> String,
+}
+
+/// The steps, in the order they run. Paths go first (they may contain digits that later
+/// steps would otherwise rewrite), content hashes last.
+pub const STEPS: &[Step] = &[
+    Step {
+        name: "ansi",
+        apply: ansi,
+    },
+    Step {
+        name: "paths",
+        apply: paths,
+    },
+    Step {
+        name: "clock",
+        apply: clock,
+    },
+    Step {
+        name: "durations",
+        apply: durations,
+    },
+    Step {
+        name: "ports",
+        apply: ports,
+    },
+    Step {
+        name: "content-hashes",
+        apply: content_hashes,
+    },
+];
+
+/// The pipeline with the paths it must hide.
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    /// (path, placeholder), longest path first.
+    paths: Vec<(String, String)>,
+}
+
+impl Redactor {
+    /// Hides `path` (and its canonical form) behind `placeholder`, e.g. `[project]`.
+    pub fn with_path(mut self, path: &Path, placeholder: &str) -> Self {
+        let mut forms = vec![path.to_string_lossy().into_owned()];
+        if let Ok(real) = path.canonicalize() {
+            forms.push(real.to_string_lossy().into_owned());
+        }
+        for form in forms {
+            let form = form.trim_end_matches('/').to_string();
+            if form.len() > 1 && !self.paths.iter().any(|(p, _)| p == &form) {
+                self.paths.push((form, placeholder.to_string()));
+            }
+        }
+        self.paths.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        self
+    }
+
+    /// Runs every step in order.
+    pub fn apply(&self, text: &str) -> String {
+        STEPS
+            .iter()
+            .fold(text.to_string(), |t, step| (step.apply)(&t, self))
+    }
+
+    /// Runs one step by name (for tests and debugging).
+    pub fn apply_step(&self, name: &str, text: &str) -> Option<String> {
+        STEPS
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| (s.apply)(text, self))
+    }
+}
+
+fn replace(re: &Regex, text: &str, with: &str) -> String {
+    match re.replace_all(text, with) {
+        Cow::Borrowed(_) => text.to_string(),
+        Cow::Owned(s) => s,
+    }
+}
+
+fn ansi(text: &str, _: &Redactor) -> String {
+    static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\x1b\[[0-9;]*[A-Za-z]").unwrap());
+    replace(&RE, text, "")
+}
+
+fn paths(text: &str, r: &Redactor) -> String {
+    r.paths
+        .iter()
+        .fold(text.to_string(), |t, (path, placeholder)| {
+            t.replace(path.as_str(), placeholder)
+        })
+}
+
+fn clock(text: &str, _: &Redactor) -> String {
+    static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?m)^\d{2}:\d{2}:\d{2} ").unwrap());
+    replace(&RE, text, "")
+}
+
+fn durations(text: &str, _: &Redactor) -> String {
+    static PLUS: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\(\+\d+(?:\.\d+)?\s?(?:ms|s)\)").unwrap());
+    static IN: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\b(in|Generated|built in) \d+(?:\.\d+)?\s?(?:ms|s)\b").unwrap()
+    });
+    let t = replace(&PLUS, text, "(+[time])");
+    replace(&IN, &t, "$1 [time]")
+}
+
+fn ports(text: &str, _: &Redactor) -> String {
+    static RE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\b(127\.0\.0\.1|localhost|\[::1\]|0\.0\.0\.0):\d{2,5}\b").unwrap()
+    });
+    replace(&RE, text, "$1:[port]")
+}
+
+fn content_hashes(text: &str, _: &Redactor) -> String {
+    // Vite/Rollup names chunks `name_HASH.mjs` (server) or `name.HASH.css` (client); the
+    // hash is 8 characters of base64url. Requiring a digit or capital spares plain words.
+    static RE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"([._])([A-Za-z0-9_-]{8})(\.(?:mjs|cjs|js|css|map|wasm|svg|png|jpe?g|webp|avif|woff2?))\b").unwrap()
+    });
+    RE.replace_all(text, |c: &regex::Captures| {
+        let hash = &c[2];
+        if hash
+            .chars()
+            .any(|ch| ch.is_ascii_digit() || ch.is_ascii_uppercase())
+            && hash != "[hash]"
+        {
+            format!("{}[hash]{}", &c[1], &c[3])
+        } else {
+            c[0].to_string()
+        }
+    })
+    .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(name: &str, text: &str) -> String {
+        Redactor::default()
+            .with_path(Path::new("/tmp/work/abc"), "[project]")
+            .apply_step(name, text)
+            .unwrap()
+    }
+
+    #[test]
+    fn ansi_codes_are_removed() {
+        assert_eq!(step("ansi", "\x1b[32m✓\x1b[39m done"), "✓ done");
+    }
+
+    #[test]
+    fn paths_become_placeholders_longest_first() {
+        let r = Redactor::default()
+            .with_path(Path::new("/tmp/work"), "[tmp]")
+            .with_path(Path::new("/tmp/work/abc"), "[project]");
+        assert_eq!(
+            r.apply_step("paths", "at /tmp/work/abc/dist/ and /tmp/work/x")
+                .unwrap(),
+            "at [project]/dist/ and [tmp]/x"
+        );
+    }
+
+    #[test]
+    fn clock_prefixes_are_removed() {
+        assert_eq!(
+            step("clock", "04:16:17 ▶ src/pages/a.astro\nnot 04:16:17 here"),
+            "▶ src/pages/a.astro\nnot 04:16:17 here"
+        );
+    }
+
+    #[test]
+    fn durations_are_hidden() {
+        assert_eq!(
+            step(
+                "durations",
+                "└─ /a/index.html (+16ms)\n✓ Completed in 1.03s.\n[types] Generated 103ms"
+            ),
+            "└─ /a/index.html (+[time])\n✓ Completed in [time].\n[types] Generated [time]"
+        );
+    }
+
+    #[test]
+    fn ports_are_hidden() {
+        assert_eq!(
+            step("ports", "http://127.0.0.1:43123/ and localhost:4321"),
+            "http://127.0.0.1:[port]/ and localhost:[port]"
+        );
+    }
+
+    #[test]
+    fn content_hashes_are_hidden_but_words_are_kept() {
+        assert_eq!(
+            step(
+                "content-hashes",
+                "server/chunks/node_BJRjpa6s.mjs\nclient/_astro/index.DdF3x2Kq.css\nserver/noop-entrypoint.mjs\nserver/_template.mjs\nmanifest_Dj-Q_0g1.mjs"
+            ),
+            "server/chunks/node_[hash].mjs\nclient/_astro/index.[hash].css\nserver/noop-entrypoint.mjs\nserver/_template.mjs\nmanifest_[hash].mjs"
+        );
+    }
+
+    #[test]
+    fn the_pipeline_is_idempotent_on_a_real_log() {
+        let r = Redactor::default().with_path(Path::new("/tmp/exp/proj"), "[project]");
+        for log in [
+            include_str!("testdata/astro5-build.log"),
+            include_str!("testdata/astro7-build.log"),
+        ] {
+            let once = r.apply(log);
+            assert_eq!(r.apply(&once), once);
+            assert!(!once.contains("/tmp/exp/proj"));
+            assert!(!once.contains("ms)"), "{once}");
+        }
+    }
+}

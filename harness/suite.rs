@@ -1,0 +1,323 @@
+//! The suite: one trial per stack × adapter × fixture × check, named
+//! `stack/adapter/fixture/check`. Listing trials builds nothing; running one installs its
+//! stack and builds its fixture (both cached and shared with the other trials).
+
+use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
+use std::path::Path;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::build::{self, Adapter, Build, BuildRequest};
+use crate::case::{self, Fixture};
+use crate::classify::{self, Classification};
+use crate::redact::Redactor;
+use crate::stack::{self, InstalledStack, Stack, Tools};
+use crate::{buildlog, paths, tree};
+
+/// What a trial checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// The ▶/λ listing: snapshot, cross-check with log and disk, `[routes]` expectations.
+    Routes,
+    /// The build-output tree snapshot.
+    Dist,
+    /// The build fails with the error named in `expect_error`.
+    BuildError,
+}
+
+impl Check {
+    /// The last segment of the trial name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Check::Routes => "routes",
+            Check::Dist => "dist",
+            Check::BuildError => "build-error",
+        }
+    }
+}
+
+/// What a trial runs.
+#[derive(Debug, Clone)]
+pub enum Work {
+    /// A check of one fixture built on one stack with one adapter.
+    Check {
+        stack: Stack,
+        adapter: Adapter,
+        fixture: Arc<Fixture>,
+        check: Check,
+    },
+    /// A fixture whose case.toml could not be read: the trial fails with this message.
+    BadCase(String),
+}
+
+/// One named, independent unit of the suite.
+#[derive(Debug, Clone)]
+pub struct Trial {
+    /// `stack/adapter/fixture/check`.
+    pub name: String,
+    /// Why the trial is skipped, if it is.
+    pub skipped: Option<String>,
+    /// What it runs.
+    pub work: Work,
+}
+
+/// Lists the trials for the fixtures in `fixtures_dir` on the given stacks; builds nothing.
+pub fn trials(fixtures_dir: &Path, stacks: &[Stack]) -> Result<Vec<Trial>, String> {
+    let fixtures = case::discover(fixtures_dir).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for fixture in fixtures {
+        let fixture = match fixture {
+            Ok(f) => Arc::new(f),
+            Err((name, e)) => {
+                out.push(Trial {
+                    name: format!("fixtures/{name}/case.toml"),
+                    skipped: None,
+                    work: Work::BadCase(e.to_string()),
+                });
+                continue;
+            }
+        };
+        let adapter = if fixture.case.build.adapter {
+            Adapter::Node
+        } else {
+            Adapter::None
+        };
+        let checks: &[Check] = if fixture.case.build.expect_error.is_some() {
+            &[Check::BuildError]
+        } else {
+            &[Check::Dist, Check::Routes]
+        };
+        for stack in stacks {
+            for &check in checks {
+                out.push(Trial {
+                    name: format!(
+                        "{}/{}/{}/{}",
+                        stack.name,
+                        adapter.name(),
+                        fixture.name,
+                        check.name()
+                    ),
+                    skipped: fixture.case.build.skip.get(&stack.name).cloned(),
+                    work: Work::Check {
+                        stack: stack.clone(),
+                        adapter,
+                        fixture: fixture.clone(),
+                        check,
+                    },
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// Shared, lazily filled state of a run: the tools and the installed stacks.
+#[derive(Default)]
+pub struct Runner {
+    tools: OnceLock<Result<Tools, String>>,
+    installs: Mutex<BTreeMap<String, Arc<OnceLock<Result<InstalledStack, String>>>>>,
+    progress: Option<Box<dyn Fn(&str) + Send + Sync>>,
+}
+
+impl Runner {
+    /// A runner that reports slow steps (installs) through `progress`.
+    pub fn with_progress(progress: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        Self {
+            progress: Some(Box::new(progress)),
+            ..Self::default()
+        }
+    }
+
+    fn say(&self, message: &str) {
+        if let Some(p) = &self.progress {
+            p(message);
+        }
+    }
+
+    /// The stack installed (once per run, and once per cache key across runs).
+    pub fn installed(&self, stack: &Stack) -> Result<InstalledStack, String> {
+        let tools = self
+            .tools
+            .get_or_init(|| Tools::from_env().map_err(|e| e.to_string()))
+            .clone()?;
+        let cell = self
+            .installs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(stack.name.clone())
+            .or_default()
+            .clone();
+        cell.get_or_init(|| {
+            stack::install(stack, &tools, &|m| self.say(m)).map_err(|e| e.to_string())
+        })
+        .clone()
+    }
+
+    /// Runs one trial; `Err` carries the whole failure message.
+    pub fn run(&self, trial: &Trial) -> Result<(), String> {
+        match &trial.work {
+            Work::BadCase(message) => Err(message.clone()),
+            Work::Check {
+                stack,
+                adapter,
+                fixture,
+                check,
+            } => {
+                let installed = self.installed(stack)?;
+                let build = build::build(&BuildRequest {
+                    label: &fixture.name,
+                    project: &fixture.dir,
+                    stack: &installed,
+                    adapter: *adapter,
+                    use_cache: true,
+                })
+                .map_err(|e| e.to_string())?;
+                let snapshot = format!(
+                    "{}__{}__{}__{}",
+                    stack.name,
+                    adapter.name(),
+                    fixture.name,
+                    check.name()
+                );
+                match check {
+                    Check::Routes => check_routes(fixture, &build, &snapshot),
+                    Check::Dist => check_dist(&build, &snapshot),
+                    Check::BuildError => check_build_error(fixture, &build),
+                }
+            }
+        }
+    }
+}
+
+/// Hides the workdir and the stack's paths in text taken from a build.
+pub fn redactor_for(build: &Build, stack: Option<&InstalledStack>) -> Redactor {
+    let r = Redactor::default().with_path(&build.workdir, "[project]");
+    match stack {
+        Some(s) => r.with_path(&s.node_modules, "[node_modules]"),
+        None => r,
+    }
+}
+
+fn build_failed(build: &Build) -> String {
+    format!(
+        "astro build failed ({}); workdir {}\nlast lines of the build log ({}):\n{}",
+        build.exit,
+        build.workdir.display(),
+        build.log_path.display(),
+        build.log_tail()
+    )
+}
+
+/// The classification of a finished build, cross-checked; `Err` lists what disagrees.
+pub fn classify_build(build: &Build) -> Result<Classification, String> {
+    if !build.succeeded {
+        return Err(build_failed(build));
+    }
+    let classification = Classification::from_probe(&build.probe).ok_or_else(|| {
+        format!(
+            "the probe integration reported no routes (is astro:routes:resolved supported by this Astro?); build log tail:\n{}",
+            build.log_tail()
+        )
+    })?;
+    let client = build
+        .client_dir()
+        .ok_or("the probe saw no astro:build:done hook")?;
+    let disagreements =
+        classify::cross_check(&classification, &buildlog::parse(&build.log), &client);
+    if disagreements.is_empty() {
+        Ok(classification)
+    } else {
+        let lines: Vec<String> = disagreements.iter().map(|d| format!("  {d}")).collect();
+        Err(format!(
+            "the probe, the build log and the files on disk disagree:\n{}\n(build log: {})",
+            lines.join("\n"),
+            build.log_path.display()
+        ))
+    }
+}
+
+fn check_routes(fixture: &Fixture, build: &Build, snapshot: &str) -> Result<(), String> {
+    let classification = classify_build(build)?;
+    let mut failures = Vec::new();
+    for (source, expected) in &fixture.case.routes {
+        match classification.route(source.get_ref()) {
+            None => failures.push(format!(
+                "[routes] expects {expected} {}, but Astro reported no such route",
+                source.get_ref()
+            )),
+            Some(r) if r.mode != *expected => failures.push(format!(
+                "[routes] expects {expected} {}, but Astro decided {} (case.toml of {})",
+                source.get_ref(),
+                r.mode,
+                fixture.name
+            )),
+            Some(_) => {}
+        }
+    }
+    if let Err(e) = assert_snapshot(snapshot, &classification.listing(false)) {
+        failures.push(e);
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("\n"))
+    }
+}
+
+fn check_dist(build: &Build, snapshot: &str) -> Result<(), String> {
+    if !build.succeeded {
+        return Err(build_failed(build));
+    }
+    assert_snapshot(
+        snapshot,
+        &tree::listing(&build.out_dir(), &redactor_for(build, None)),
+    )
+}
+
+fn check_build_error(fixture: &Fixture, build: &Build) -> Result<(), String> {
+    let expected = fixture
+        .case
+        .build
+        .expect_error
+        .as_deref()
+        .unwrap_or_default();
+    let names = buildlog::error_names(&build.log);
+    if !build.succeeded && names.iter().any(|n| n == expected) {
+        return Ok(());
+    }
+    let what = if build.succeeded {
+        "the build succeeded".to_string()
+    } else if names.is_empty() {
+        format!(
+            "the build failed ({}) without naming an Astro error",
+            build.exit
+        )
+    } else {
+        format!("the build failed with {}", names.join(", "))
+    };
+    Err(format!(
+        "expected the build to fail with {expected}; {what}\nlast lines of the build log ({}):\n{}",
+        build.log_path.display(),
+        build.log_tail()
+    ))
+}
+
+/// Compares `value` with `snapshots/<name>.snap` through insta (so `cargo insta review`
+/// works); in CI (`CI` set) nothing is written and a missing snapshot fails.
+pub fn assert_snapshot(name: &str, value: &str) -> Result<(), String> {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(paths::snapshots_dir());
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        settings.bind(|| insta::assert_snapshot!(name, value));
+    }));
+    outcome.map_err(|_| {
+        format!(
+            "snapshot snapshots/{name}.snap does not match (or is new); the diff is printed above.\n\
+             Review with `cargo insta review`, or accept with `INSTA_UPDATE=always cargo test`.\nactual:\n{}",
+            value.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+        )
+    })
+}
