@@ -10,6 +10,7 @@ use libtest_mimic::{Arguments, Trial};
 fn main() -> ExitCode {
     let args = Arguments::from_args();
     process::install_interrupt_handler();
+    process::install_quiet_panic_hook();
     let trials = match stack::discover(&paths::stacks_dir())
         .map_err(|e| e.to_string())
         .and_then(|stacks| suite::trials(&paths::fixtures_dir(), &stacks))

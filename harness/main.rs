@@ -80,6 +80,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     process::install_interrupt_handler();
+    process::install_quiet_panic_hook();
     let result = match cli.command {
         Command::Classify {
             project,

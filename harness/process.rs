@@ -54,6 +54,12 @@ pub fn install_interrupt_handler() {
     });
 }
 
+/// Prints panics as one message without a backtrace: trials report failures as
+/// messages, and insta's snapshot panics already print their diff.
+pub fn install_quiet_panic_hook() {
+    std::panic::set_hook(Box::new(|info| eprintln!("{info}")));
+}
+
 /// Sends SIGKILL to every process group this process started and still tracks.
 pub fn kill_all_groups() {
     let groups = LIVE_GROUPS.lock().map(|g| g.clone()).unwrap_or_default();
