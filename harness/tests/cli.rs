@@ -1,0 +1,302 @@
+//! The `astro-conform` binary end to end: `classify` on projects it has never seen, and
+//! the errors a user gets for bad input.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn astro_conform(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_astro-conform"));
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the binary runs")
+}
+
+fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn write(root: &Path, files: &[(&str, &str)]) {
+    for (path, body) in files {
+        let p = root.join(path);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, body).unwrap();
+    }
+}
+
+/// A project unlike the fixtures: it brings its own adapter, uses a rest parameter, a
+/// prerendered JSON endpoint and a computed flag.
+fn unseen_server_project(root: &Path) {
+    write(
+        root,
+        &[
+            (
+                "astro.config.mjs",
+                "import { defineConfig } from 'astro/config';\nimport node from '@astrojs/node';\n\
+                 export default defineConfig({ output: 'server', adapter: node({ mode: 'standalone' }) });\n",
+            ),
+            (
+                "src/pages/index.astro",
+                "<h1>{new Date().toISOString()}</h1>\n",
+            ),
+            (
+                "src/pages/docs/[...path].astro",
+                "---\nexport const prerender = true;\nexport function getStaticPaths() {\n  \
+                 return [{ params: { path: undefined } }, { params: { path: 'a/b' } }];\n}\n---\n<p>{Astro.params.path}</p>\n",
+            ),
+            (
+                "src/pages/data.json.ts",
+                "export const prerender = true;\nexport const GET = () => Response.json({ ok: true });\n",
+            ),
+            (
+                "src/pages/computed.astro",
+                "---\nexport const prerender = import.meta.env.PROD;\n---\n<p>computed</p>\n",
+            ),
+        ],
+    );
+}
+
+const UNSEEN_LISTING: &str = "\
+λ src/pages/computed.astro
+▶ src/pages/data.json.ts
+  └─ /data.json
+▶ src/pages/docs/[...path].astro
+  ├─ /docs/a/b/index.html
+  └─ /docs/index.html
+λ src/pages/index.astro
+";
+
+#[test]
+fn classify_an_unseen_project_on_both_stacks() {
+    let dir = tempfile::tempdir().unwrap();
+    unseen_server_project(dir.path());
+    let project = dir.path().to_str().unwrap();
+    for stack in ["astro5", "astro7"] {
+        let out = astro_conform(&["classify", project, "--stack", stack, "--rebuild"], &[]);
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{stack}: {stderr}");
+        assert_eq!(stdout, UNSEEN_LISTING, "{stack}");
+    }
+    let out = astro_conform(&["classify", project, "--json", "--rebuild"], &[]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["output"], "server");
+    assert_eq!(doc["adapter"], "@astrojs/node");
+    let docs = doc["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["source"] == "src/pages/docs/[...path].astro")
+        .unwrap();
+    assert_eq!(docs["mode"], "prerendered");
+    assert_eq!(docs["pattern"], "/docs/[...path]");
+    // The source folder is untouched: no dist, no node_modules, no .astro.
+    for output in ["dist", "node_modules", ".astro", ".astro-conform"] {
+        assert!(
+            !dir.path().join(output).exists(),
+            "{output} was written into the project"
+        );
+    }
+}
+
+#[test]
+fn classify_a_project_without_config_uses_static_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("src/pages/index.astro", "<h1>home</h1>\n"),
+            (
+                "src/pages/live.astro",
+                "---\nexport const prerender = false;\n---\n<p>live</p>\n",
+            ),
+        ],
+    );
+    let out = astro_conform(
+        &[
+            "classify",
+            dir.path().to_str().unwrap(),
+            "--stack",
+            "astro5",
+        ],
+        &[],
+    );
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        stdout,
+        "▶ src/pages/index.astro\n  └─ /index.html\nλ src/pages/live.astro\n"
+    );
+}
+
+#[test]
+fn a_failing_build_shows_the_tail_of_astros_log() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("astro.config.mjs", "export default {};\n"),
+            (
+                "src/pages/index.astro",
+                "---\nimport Missing from '../components/Missing.astro';\n---\n<Missing />\n",
+            ),
+        ],
+    );
+    let out = astro_conform(
+        &[
+            "classify",
+            dir.path().to_str().unwrap(),
+            "--stack",
+            "astro5",
+        ],
+        &[],
+    );
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("astro build failed"), "{stderr}");
+    assert!(stderr.contains("last lines of the build log"), "{stderr}");
+    assert!(
+        stderr.contains("Missing.astro"),
+        "the log tail names the cause:\n{stderr}"
+    );
+}
+
+#[test]
+fn a_folder_that_is_not_an_astro_project_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), &[("README.md", "not astro\n")]);
+    let out = astro_conform(&["classify", dir.path().to_str().unwrap()], &[]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("is not an Astro project"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_stack_is_named_with_the_known_ones() {
+    let out = astro_conform(
+        &["classify", "fixtures/blog-static", "--stack", "astro9"],
+        &[],
+    );
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr.contains("unknown stack `astro9`; known stacks: astro5, astro7"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn missing_node_and_npm_are_reported() {
+    let empty = tempfile::tempdir().unwrap();
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/blog-static");
+    let out = astro_conform(
+        &["classify", fixture],
+        &[("PATH", empty.path().to_str().unwrap())],
+    );
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("`node` was not found on PATH"), "{stderr}");
+}
+
+#[test]
+fn an_unreachable_registry_fails_clearly_and_caches_nothing() {
+    let cache = tempfile::tempdir().unwrap();
+    let npm_cache = cache.path().join("npm-own-cache");
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/blog-static");
+    let out = astro_conform(
+        &["classify", fixture, "--stack", "astro5"],
+        &[
+            ("ASTRO_CONFORM_CACHE", cache.path().to_str().unwrap()),
+            ("npm_config_registry", "http://127.0.0.1:9/"),
+            ("npm_config_cache", npm_cache.to_str().unwrap()),
+            ("npm_config_fetch_retries", "0"),
+            ("npm_config_offline", "false"),
+        ],
+    );
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("`npm ci` for stack `astro5` failed"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("could not reach the package registry"),
+        "{stderr}"
+    );
+    // Only the lock file and the log are left: no half-installed entry.
+    let left: Vec<String> = fs::read_dir(cache.path().join("npm"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[test]
+fn run_list_builds_nothing_and_filters() {
+    let cache = tempfile::tempdir().unwrap();
+    let out = astro_conform(
+        &["run", "--list", "astro5/none/"],
+        &[("ASTRO_CONFORM_CACHE", cache.path().to_str().unwrap())],
+    );
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.lines().all(|l| l.starts_with("astro5/none/")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("astro5/none/no-adapter-server/build-error\n"),
+        "{stdout}"
+    );
+    assert_eq!(
+        fs::read_dir(cache.path()).unwrap().count(),
+        0,
+        "listing wrote to the cache"
+    );
+}
+
+#[test]
+fn a_lockfile_out_of_sync_fails_with_the_relock_hint_and_caches_nothing() {
+    use astro_conform::stack::{self, Stack, StackError, Tools};
+    let dir = tempfile::Builder::new()
+        .prefix("stale-stack-")
+        .tempdir()
+        .unwrap();
+    let name = dir
+        .path()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let toolchain = Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks/toolchains/node22");
+    fs::copy(
+        toolchain.join("package-lock.json"),
+        dir.path().join("package-lock.json"),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("package.json"),
+        r#"{ "name": "stale", "private": true, "dependencies": { "is-number": "7.0.0" } }"#,
+    )
+    .unwrap();
+    let stack = Stack::load(dir.path()).unwrap();
+    let err = stack::install(&stack, &Tools::from_env().unwrap(), &|_| {}).unwrap_err();
+    assert!(matches!(err, StackError::InstallFailed { .. }), "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains("node stacks/relock.mjs"), "{msg}");
+    assert!(msg.contains("last lines of"), "{msg}");
+    let npm_root = astro_conform::paths::cache_dir().join("npm");
+    let half_made = fs::read_dir(npm_root)
+        .unwrap()
+        .flatten()
+        .any(|e| e.path().is_dir() && e.file_name().to_string_lossy().starts_with(&name));
+    assert!(!half_made, "a failed install left a cache entry");
+}
