@@ -124,6 +124,7 @@ fn classify_a_project_without_config_uses_static_defaults() {
             dir.path().to_str().unwrap(),
             "--stack",
             "astro5",
+            "--rebuild",
         ],
         &[],
     );
@@ -154,6 +155,7 @@ fn a_failing_build_shows_the_tail_of_astros_log() {
             dir.path().to_str().unwrap(),
             "--stack",
             "astro5",
+            "--rebuild",
         ],
         &[],
     );
