@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::build::{self, Adapter, Build, BuildRequest};
@@ -113,11 +113,22 @@ pub fn trials(fixtures_dir: &Path, stacks: &[Stack]) -> Result<Vec<Trial>, Strin
 }
 
 /// Shared, lazily filled state of a run: the tools and the installed stacks.
-#[derive(Default)]
 pub struct Runner {
     tools: OnceLock<Result<Tools, String>>,
     installs: Mutex<BTreeMap<String, Arc<OnceLock<Result<InstalledStack, String>>>>>,
     progress: Option<Box<dyn Fn(&str) + Send + Sync>>,
+    snapshot_dir: PathBuf,
+}
+
+impl Default for Runner {
+    fn default() -> Self {
+        Self {
+            tools: OnceLock::new(),
+            installs: Mutex::default(),
+            progress: None,
+            snapshot_dir: paths::snapshots_dir(),
+        }
+    }
 }
 
 impl Runner {
@@ -127,6 +138,12 @@ impl Runner {
             progress: Some(Box::new(progress)),
             ..Self::default()
         }
+    }
+
+    /// Compares snapshots with the files in `dir` instead of `snapshots/`.
+    pub fn with_snapshot_dir(mut self, dir: &Path) -> Self {
+        self.snapshot_dir = dir.to_path_buf();
+        self
     }
 
     fn say(&self, message: &str) {
@@ -180,9 +197,10 @@ impl Runner {
                     fixture.name,
                     check.name()
                 );
+                let snapshot = (self.snapshot_dir.as_path(), snapshot.as_str());
                 match check {
-                    Check::Routes => check_routes(fixture, &build, &snapshot),
-                    Check::Dist => check_dist(&build, &snapshot),
+                    Check::Routes => check_routes(fixture, &build, snapshot),
+                    Check::Dist => check_dist(&build, snapshot),
                     Check::BuildError => check_build_error(fixture, &build),
                 }
             }
@@ -237,7 +255,7 @@ pub fn classify_build(build: &Build) -> Result<Classification, String> {
     }
 }
 
-fn check_routes(fixture: &Fixture, build: &Build, snapshot: &str) -> Result<(), String> {
+fn check_routes(fixture: &Fixture, build: &Build, snapshot: (&Path, &str)) -> Result<(), String> {
     let classification = classify_build(build)?;
     let mut failures = Vec::new();
     for (source, expected) in &fixture.case.routes {
@@ -255,7 +273,7 @@ fn check_routes(fixture: &Fixture, build: &Build, snapshot: &str) -> Result<(), 
             Some(_) => {}
         }
     }
-    if let Err(e) = assert_snapshot(snapshot, &classification.listing(false)) {
+    if let Err(e) = assert_snapshot(snapshot.0, snapshot.1, &classification.listing(false)) {
         failures.push(e);
     }
     if failures.is_empty() {
@@ -265,12 +283,13 @@ fn check_routes(fixture: &Fixture, build: &Build, snapshot: &str) -> Result<(), 
     }
 }
 
-fn check_dist(build: &Build, snapshot: &str) -> Result<(), String> {
+fn check_dist(build: &Build, snapshot: (&Path, &str)) -> Result<(), String> {
     if !build.succeeded {
         return Err(build_failed(build));
     }
     assert_snapshot(
-        snapshot,
+        snapshot.0,
+        snapshot.1,
         &tree::listing(&build.out_dir(), &redactor_for(build, None)),
     )
 }
@@ -303,11 +322,11 @@ fn check_build_error(fixture: &Fixture, build: &Build) -> Result<(), String> {
     ))
 }
 
-/// Compares `value` with `snapshots/<name>.snap` through insta (so `cargo insta review`
+/// Compares `value` with `<dir>/<name>.snap` through insta (so `cargo insta review`
 /// works); in CI (`CI` set) nothing is written and a missing snapshot fails.
-pub fn assert_snapshot(name: &str, value: &str) -> Result<(), String> {
+pub fn assert_snapshot(dir: &Path, name: &str, value: &str) -> Result<(), String> {
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(paths::snapshots_dir());
+    settings.set_snapshot_path(dir);
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
@@ -315,8 +334,9 @@ pub fn assert_snapshot(name: &str, value: &str) -> Result<(), String> {
     }));
     outcome.map_err(|_| {
         format!(
-            "snapshot snapshots/{name}.snap does not match (or is new); the diff is printed above.\n\
+            "snapshot {}/{name}.snap does not match (or is new); the diff is printed above.\n\
              Review with `cargo insta review`, or accept with `INSTA_UPDATE=always cargo test`.\nactual:\n{}",
+            paths::relative_to(dir, &paths::project_root()).display(),
             value.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
         )
     })
