@@ -302,3 +302,58 @@ fn a_lockfile_out_of_sync_fails_with_the_relock_hint_and_caches_nothing() {
         .any(|e| e.path().is_dir() && e.file_name().to_string_lossy().starts_with(&name));
     assert!(!half_made, "a failed install left a cache entry");
 }
+
+/// Process ids whose command line mentions `needle`.
+fn processes_mentioning(needle: &str) -> Vec<u32> {
+    fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).contains(needle))
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+#[test]
+fn ctrl_c_during_a_build_leaves_no_process_behind() {
+    let dir = tempfile::Builder::new()
+        .prefix("interrupt-me-")
+        .tempdir()
+        .unwrap();
+    let label = dir
+        .path()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    unseen_server_project(dir.path());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_astro-conform"))
+        .args([
+            "classify",
+            dir.path().to_str().unwrap(),
+            "--stack",
+            "astro5",
+            "--rebuild",
+        ])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until `astro build` runs (its workdir is named after the project folder).
+    let started = (0..300).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        processes_mentioning(&format!("astro-conform-{label}"))
+            .iter()
+            .any(|&pid| pid != child.id())
+    });
+    assert!(started, "astro build never started");
+    // SAFETY: sending SIGINT to our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "interrupted runs exit with 130");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let left = processes_mentioning(&format!("astro-conform-{label}"));
+    assert!(left.is_empty(), "processes survived Ctrl-C: {left:?}");
+}
