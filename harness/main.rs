@@ -201,7 +201,8 @@ fn run(
     );
     bar.enable_steady_tick(Duration::from_millis(120));
     let printer = bar.clone();
-    let runner = Runner::with_progress(move |m| printer.println(format!("astro-conform: {m}")));
+    let runner =
+        Runner::with_progress(move |m| println_above(&printer, &format!("astro-conform: {m}")));
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, Result<(), String>)>> = Mutex::new(Vec::new());
     let jobs = jobs
@@ -225,7 +226,7 @@ fn run(
                         (None, Ok(())) => format!("ok   {}", trial.name),
                         (None, Err(_)) => format!("FAIL {}", trial.name),
                     };
-                    bar.println(mark);
+                    println_above(&bar, &mark);
                     bar.inc(1);
                     results
                         .lock()
