@@ -167,6 +167,15 @@ fn classify(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Prints a line above the progress bar, or to stderr when there is no terminal to draw on.
+fn println_above(bar: &ProgressBar, line: &str) {
+    if bar.is_hidden() {
+        eprintln!("{line}");
+    } else {
+        bar.println(line);
+    }
+}
+
 fn run(
     filters: &[String],
     stack_names: &[String],
