@@ -1,0 +1,284 @@
+//! Starting a built project's server on 127.0.0.1 and waiting until it answers.
+//!
+//! The server runs in its own process group (see [`crate::process`]): dropping the
+//! [`Server`] kills the group. A port taken between choosing and binding is retried on
+//! another port; a server that exits early or never becomes ready is reported with the
+//! tail of its log.
+
+use std::fs::File;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::build::{Build, HARNESS_DIR};
+use crate::process::{self, GroupGuard, ProcessError};
+use crate::stack::InstalledStack;
+
+/// Attempts at binding before giving up on "address in use".
+const PORT_ATTEMPTS: usize = 3;
+
+/// Errors of starting a server.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("the build has no server entry {}: was it built with an adapter?", entry.display())]
+    NoEntry { entry: PathBuf },
+    #[error("the server exited before it was ready ({status}); last lines of {}:\n{tail}", log.display())]
+    Exited {
+        status: String,
+        log: PathBuf,
+        tail: String,
+    },
+    #[error("the server did not answer on {addr} within {}s; last lines of {}:\n{tail}", timeout.as_secs(), log.display())]
+    NotReady {
+        addr: SocketAddr,
+        timeout: Duration,
+        log: PathBuf,
+        tail: String,
+    },
+    #[error("no free port after {PORT_ATTEMPTS} attempts (each was taken before the server bound it); last lines of {}:\n{tail}", log.display())]
+    PortsTaken { log: PathBuf, tail: String },
+    #[error(transparent)]
+    Process(#[from] ProcessError),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+}
+
+/// How long a server may take to answer its first connection.
+pub fn ready_timeout() -> Duration {
+    let secs = std::env::var("ASTRO_CONFORM_READY_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(30);
+    Duration::from_secs(secs)
+}
+
+/// What to start: a command that reads its port from the environment.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    /// Program and arguments.
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    /// Working directory.
+    pub cwd: PathBuf,
+    /// Environment added to the harness's own (PATH included).
+    pub env: Vec<(String, String)>,
+    /// The variable that receives the port.
+    pub port_var: String,
+    /// Where the server's output goes (one file per port under this dir).
+    pub log_dir: PathBuf,
+}
+
+impl Launch {
+    /// `HOST=127.0.0.1 PORT=<port> node dist/server/entry.mjs` for an @astrojs/node
+    /// standalone build, with the stack's Node.
+    pub fn node_standalone(build: &Build, stack: &InstalledStack) -> Result<Self, ServeError> {
+        let entry = build.out_dir().join("server/entry.mjs");
+        if !entry.is_file() {
+            return Err(ServeError::NoEntry { entry });
+        }
+        Ok(Self {
+            program: stack.node.binary.clone(),
+            args: vec![entry.to_string_lossy().into_owned()],
+            cwd: build.workdir.clone(),
+            env: vec![
+                ("HOST".into(), "127.0.0.1".into()),
+                ("PATH".into(), stack.path_var.to_string_lossy().into_owned()),
+                ("ASTRO_TELEMETRY_DISABLED".into(), "1".into()),
+                ("NO_COLOR".into(), "1".into()),
+            ],
+            port_var: "PORT".into(),
+            log_dir: build.workdir.join(HARNESS_DIR).join("logs"),
+        })
+    }
+}
+
+/// A running server; dropping it kills its whole process group.
+#[derive(Debug)]
+pub struct Server {
+    guard: GroupGuard,
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    /// Its stdout and stderr.
+    pub log: PathBuf,
+}
+
+impl Server {
+    /// Starts the server on a free port and waits until it accepts connections.
+    pub fn start(launch: &Launch, timeout: Duration) -> Result<Self, ServeError> {
+        std::fs::create_dir_all(&launch.log_dir).map_err(|source| ServeError::Io {
+            context: format!("creating {}", launch.log_dir.display()),
+            source,
+        })?;
+        let mut last_log = PathBuf::new();
+        for _ in 0..PORT_ATTEMPTS {
+            let port = free_port().map_err(|source| ServeError::Io {
+                context: "choosing a free port".into(),
+                source,
+            })?;
+            match Self::start_on(launch, port, timeout) {
+                Err(ServeError::Exited { log, tail, .. }) if tail.contains("EADDRINUSE") => {
+                    last_log = log
+                }
+                other => return other,
+            }
+        }
+        Err(ServeError::PortsTaken {
+            tail: process::log_tail(&last_log, process::LOG_TAIL_LINES),
+            log: last_log,
+        })
+    }
+
+    /// Starts the server on `port` (no retry).
+    pub fn start_on(launch: &Launch, port: u16, timeout: Duration) -> Result<Self, ServeError> {
+        let log = launch.log_dir.join(format!("server-{port}.log"));
+        let io = |context: &str| {
+            let context = context.to_string();
+            move |source| ServeError::Io { context, source }
+        };
+        let out = File::create(&log).map_err(io("creating the server log"))?;
+        let err = out.try_clone().map_err(io("creating the server log"))?;
+        let mut cmd = Command::new(&launch.program);
+        cmd.args(&launch.args)
+            .current_dir(&launch.cwd)
+            .envs(launch.env.iter().map(|(k, v)| (k, v)))
+            .env(&launch.port_var, port.to_string())
+            .stdout(out)
+            .stderr(err);
+        let mut guard = GroupGuard::spawn(&mut cmd)?;
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = guard.try_wait()? {
+                return Err(ServeError::Exited {
+                    status: status.to_string(),
+                    tail: process::log_tail(&log, process::LOG_TAIL_LINES),
+                    log,
+                });
+            }
+            if answers_http(addr) && guard.try_wait()?.is_none() {
+                return Ok(Self { guard, addr, log });
+            }
+            if Instant::now() >= deadline {
+                return Err(ServeError::NotReady {
+                    addr,
+                    timeout,
+                    tail: process::log_tail(&log, process::LOG_TAIL_LINES),
+                    log,
+                });
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The server's process id (also its process group id).
+    pub fn pid(&self) -> u32 {
+        self.guard.pid()
+    }
+
+    /// True while the server process is running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.guard.try_wait(), Ok(None))
+    }
+
+    /// The last lines of the server's log.
+    pub fn log_tail(&self) -> String {
+        process::log_tail(&self.log, process::LOG_TAIL_LINES)
+    }
+}
+
+/// True when something on `addr` answers an HTTP request with a status line. A bare
+/// connect is not enough: another process holding the port would accept it too.
+fn answers_http(addr: SocketAddr) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+    let _ = stream.set_write_timeout(Some(Duration::from_millis(500)));
+    if stream
+        .write_all(b"HEAD / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .is_err()
+    {
+        return false;
+    }
+    let mut head = [0u8; 5];
+    stream.read_exact(&mut head).is_ok() && &head == b"HTTP/"
+}
+
+/// A port that was free a moment ago on 127.0.0.1.
+pub fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
+        .local_addr()?
+        .port())
+}
+
+/// A launch of a shell script, for tests of the lifecycle itself.
+pub fn shell_launch(script: &str, log_dir: &Path) -> Launch {
+    Launch {
+        program: PathBuf::from("sh"),
+        args: vec!["-c".into(), script.into()],
+        cwd: log_dir.to_path_buf(),
+        env: Vec::new(),
+        port_var: "PORT".into(),
+        log_dir: log_dir.to_path_buf(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHORT: Duration = Duration::from_secs(5);
+
+    #[test]
+    fn a_server_that_exits_early_shows_its_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Server::start(
+            &shell_launch("echo 'cannot find module x'; exit 3", dir.path()),
+            SHORT,
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("exited before it was ready"), "{msg}");
+        assert!(msg.contains("cannot find module x"), "{msg}");
+    }
+
+    #[test]
+    fn a_server_that_never_listens_times_out_and_is_killed() {
+        let dir = tempfile::tempdir().unwrap();
+        let started = Instant::now();
+        let err = Server::start(
+            &shell_launch("echo waiting forever; exec sleep 60", dir.path()),
+            Duration::from_millis(600),
+        )
+        .unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let msg = err.to_string();
+        assert!(msg.contains("did not answer on 127.0.0.1:"), "{msg}");
+        assert!(msg.contains("waiting forever"), "{msg}");
+    }
+
+    #[test]
+    fn a_taken_port_is_retried_elsewhere_and_exhaustion_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        // Always "address in use": every attempt fails the same way.
+        let err = Server::start(
+            &shell_launch(
+                "echo 'Error: listen EADDRINUSE: address already in use'; exit 1",
+                dir.path(),
+            ),
+            SHORT,
+        )
+        .unwrap_err();
+        assert!(matches!(err, ServeError::PortsTaken { .. }), "{err}");
+    }
+}
