@@ -12,6 +12,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::classify::Mode;
+use crate::expect::RequestCase;
 
 /// Errors of reading fixtures.
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +46,9 @@ pub struct Case {
     /// Expected mode per source file, e.g. `"src/pages/account.astro" = "λ"`.
     #[serde(default)]
     pub routes: BTreeMap<Spanned<String>, Mode>,
+    /// Requests to send to the built server, each a trial of its own.
+    #[serde(default, rename = "request")]
+    pub requests: Vec<Spanned<RequestCase>>,
 }
 
 /// The `[build]` table.
@@ -125,6 +129,22 @@ impl Fixture {
                     message: format!(
                         "[routes] names `{}`, which is not a file of this fixture",
                         source.get_ref()
+                    ),
+                });
+            }
+        }
+        let mut slugs = std::collections::BTreeSet::new();
+        for request in &case.requests {
+            let slug = request.get_ref().slug();
+            if slug.is_empty() || !slugs.insert(slug.clone()) {
+                let (line, column) = line_col(&text, request.span().start);
+                return Err(CaseError::Invalid {
+                    file,
+                    line,
+                    column,
+                    message: format!(
+                        "request name `{}` is empty or repeats another (as `{slug}`)",
+                        request.get_ref().name
                     ),
                 });
             }
@@ -216,6 +236,22 @@ skip = { astro5 = "needs astro 7" }
         );
         assert_eq!(case.routes.len(), 2);
         assert!(parse("").unwrap().build.adapter);
+    }
+
+    #[test]
+    fn requests_parse_and_unknown_expectations_are_errors() {
+        let case = parse(
+            "[[request]]\nname = \"Account: no session\"\npath = \"/account\"\nexpect.status = 302\nexpect.location = \"/login\"\n",
+        )
+        .unwrap();
+        let r = case.requests[0].get_ref();
+        assert_eq!(r.slug(), "account-no-session");
+        assert_eq!(r.expect.status, Some(302));
+        let msg = parse("[[request]]\nname = \"x\"\npath = \"/\"\nexpect.stauts = 200\n")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("stauts"), "{msg}");
+        assert!(msg.starts_with("fixtures/x/case.toml:4:"), "{msg}");
     }
 
     #[test]

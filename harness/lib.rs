@@ -11,6 +11,7 @@ pub mod buildlog;
 pub mod cache;
 pub mod case;
 pub mod classify;
+pub mod expect;
 pub mod http;
 pub mod paths;
 pub mod process;

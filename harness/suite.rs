@@ -10,7 +10,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 use crate::build::{self, Adapter, Build, BuildRequest};
 use crate::case::{self, Fixture};
 use crate::classify::{self, Classification};
+use crate::expect::{self, RequestCase};
+use crate::http::{self, Request};
 use crate::redact::Redactor;
+use crate::serve::{self, Launch, Server};
 use crate::stack::{self, InstalledStack, Stack, Tools};
 use crate::{buildlog, paths, tree};
 
@@ -23,15 +26,18 @@ pub enum Check {
     Dist,
     /// The build fails with the error named in `expect_error`.
     BuildError,
+    /// The `[[request]]` with this index, sent to the running server.
+    Http(usize),
 }
 
 impl Check {
-    /// The last segment of the trial name.
-    pub fn name(self) -> &'static str {
+    /// The trial-name segment(s) after the fixture.
+    pub fn name(self, fixture: &Fixture) -> String {
         match self {
-            Check::Routes => "routes",
-            Check::Dist => "dist",
-            Check::BuildError => "build-error",
+            Check::Routes => "routes".into(),
+            Check::Dist => "dist".into(),
+            Check::BuildError => "build-error".into(),
+            Check::Http(i) => format!("http/{}", fixture.case.requests[i].get_ref().slug()),
         }
     }
 }
@@ -82,20 +88,23 @@ pub fn trials(fixtures_dir: &Path, stacks: &[Stack]) -> Result<Vec<Trial>, Strin
         } else {
             Adapter::None
         };
-        let checks: &[Check] = if fixture.case.build.expect_error.is_some() {
-            &[Check::BuildError]
+        let mut checks = if fixture.case.build.expect_error.is_some() {
+            vec![Check::BuildError]
         } else {
-            &[Check::Dist, Check::Routes]
+            vec![Check::Dist, Check::Routes]
         };
+        if adapter != Adapter::None {
+            checks.extend((0..fixture.case.requests.len()).map(Check::Http));
+        }
         for stack in stacks {
-            for &check in checks {
+            for &check in &checks {
                 out.push(Trial {
                     name: format!(
                         "{}/{}/{}/{}",
                         stack.name,
                         adapter.name(),
                         fixture.name,
-                        check.name()
+                        check.name(&fixture)
                     ),
                     skipped: fixture.case.build.skip.get(&stack.name).cloned(),
                     work: Work::Check {
@@ -118,6 +127,7 @@ pub struct Runner {
     installs: Mutex<BTreeMap<String, Arc<OnceLock<Result<InstalledStack, String>>>>>,
     progress: Option<Box<dyn Fn(&str) + Send + Sync>>,
     snapshot_dir: PathBuf,
+    servers: Mutex<BTreeMap<PathBuf, Arc<OnceLock<Result<Arc<Server>, String>>>>>,
 }
 
 impl Default for Runner {
@@ -127,6 +137,7 @@ impl Default for Runner {
             installs: Mutex::default(),
             progress: None,
             snapshot_dir: paths::snapshots_dir(),
+            servers: Mutex::default(),
         }
     }
 }
@@ -171,6 +182,25 @@ impl Runner {
         .clone()
     }
 
+    /// The server of a build, started on first use and shared by its request trials;
+    /// it is stopped when the runner is dropped.
+    pub fn server(&self, build: &Build, stack: &InstalledStack) -> Result<Arc<Server>, String> {
+        let cell = self
+            .servers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(build.workdir.clone())
+            .or_default()
+            .clone();
+        cell.get_or_init(|| {
+            let launch = Launch::node_standalone(build, stack).map_err(|e| e.to_string())?;
+            Server::start(&launch, serve::ready_timeout())
+                .map(Arc::new)
+                .map_err(|e| e.to_string())
+        })
+        .clone()
+    }
+
     /// Runs one trial; `Err` carries the whole failure message.
     pub fn run(&self, trial: &Trial) -> Result<(), String> {
         match &trial.work {
@@ -195,13 +225,20 @@ impl Runner {
                     stack.name,
                     adapter.name(),
                     fixture.name,
-                    check.name()
+                    check.name(fixture)
                 );
                 let snapshot = (self.snapshot_dir.as_path(), snapshot.as_str());
                 match check {
                     Check::Routes => check_routes(fixture, &build, snapshot),
                     Check::Dist => check_dist(&build, snapshot),
                     Check::BuildError => check_build_error(fixture, &build),
+                    Check::Http(i) => {
+                        if !build.succeeded {
+                            return Err(build_failed(&build));
+                        }
+                        let server = self.server(&build, &installed)?;
+                        check_request(fixture.case.requests[*i].get_ref(), &build, &server)
+                    }
                 }
             }
         }
@@ -320,6 +357,68 @@ fn check_build_error(fixture: &Fixture, build: &Build) -> Result<(), String> {
         build.log_path.display(),
         build.log_tail()
     ))
+}
+
+/// Sends one request case to the server and checks the response.
+fn check_request(case: &RequestCase, build: &Build, server: &Server) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the HTTP runtime: {e}"))?;
+    let client = http::client();
+    let base = server.base_url();
+    let request = case.request();
+    let limits = http::Limits::default();
+    let send = |req: &Request| runtime.block_on(http::send(&client, &base, req, limits));
+    let with_log = |failures: Vec<String>| {
+        format!(
+            "{} {}:\n  {}\nlast lines of the server log ({}):\n{}",
+            request.method,
+            request.path,
+            failures.join("\n  "),
+            server.log.display(),
+            server.log_tail()
+        )
+    };
+    let first = send(&request).map_err(|e| with_log(vec![e.to_string()]))?;
+    let mut failures = expect::check(&case.expect, &first);
+    if case.expect.varies.is_some() || case.expect.built_file.is_some() {
+        let second = send(&request).map_err(|e| with_log(vec![e.to_string()]))?;
+        if let Some(varies) = case.expect.varies
+            && (first.body() != second.body()) != varies
+        {
+            failures.push(if varies {
+                "per request: two identical requests got the same body; expected content rendered per request".to_string()
+            } else {
+                "per request: two identical requests got different bodies".to_string()
+            });
+        }
+        if let Some(file) = &case.expect.built_file {
+            let path = build
+                .client_dir()
+                .unwrap_or_default()
+                .join(file.trim_start_matches('/'));
+            match std::fs::read(&path) {
+                Err(e) => failures.push(format!("built once: cannot read {}: {e}", path.display())),
+                Ok(bytes) => {
+                    for (which, ex) in [("first", &first), ("second", &second)] {
+                        if ex.body() != bytes {
+                            failures.push(format!(
+                                "built once: the {which} response ({} bytes) is not the built file {file} ({} bytes)",
+                                ex.body().len(),
+                                bytes.len()
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(with_log(failures))
+    }
 }
 
 /// Compares `value` with `<dir>/<name>.snap` through insta (so `cargo insta review`
