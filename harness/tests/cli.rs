@@ -14,6 +14,20 @@ fn astro_conform(args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().expect("the binary runs")
 }
 
+/// `classify --rebuild` of a temp project: nothing of it is left in the build cache.
+fn classify_fresh(project: &Path, stack: &str) -> Output {
+    astro_conform(
+        &[
+            "classify",
+            project.to_str().unwrap(),
+            "--stack",
+            stack,
+            "--rebuild",
+        ],
+        &[],
+    )
+}
+
 fn text(out: &Output) -> (String, String) {
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -77,7 +91,7 @@ fn classify_an_unseen_project_on_both_stacks() {
     unseen_server_project(dir.path());
     let project = dir.path().to_str().unwrap();
     for stack in ["astro5", "astro7"] {
-        let out = astro_conform(&["classify", project, "--stack", stack, "--rebuild"], &[]);
+        let out = classify_fresh(dir.path(), stack);
         let (stdout, stderr) = text(&out);
         assert!(out.status.success(), "{stack}: {stderr}");
         assert_eq!(stdout, UNSEEN_LISTING, "{stack}");
@@ -118,16 +132,7 @@ fn classify_a_project_without_config_uses_static_defaults() {
             ),
         ],
     );
-    let out = astro_conform(
-        &[
-            "classify",
-            dir.path().to_str().unwrap(),
-            "--stack",
-            "astro5",
-            "--rebuild",
-        ],
-        &[],
-    );
+    let out = classify_fresh(dir.path(), "astro5");
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
     assert_eq!(
@@ -149,16 +154,7 @@ fn a_failing_build_shows_the_tail_of_astros_log() {
             ),
         ],
     );
-    let out = astro_conform(
-        &[
-            "classify",
-            dir.path().to_str().unwrap(),
-            "--stack",
-            "astro5",
-            "--rebuild",
-        ],
-        &[],
-    );
+    let out = classify_fresh(dir.path(), "astro5");
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("astro build failed"), "{stderr}");
