@@ -35,6 +35,10 @@ pub struct RequestCase {
     /// A raw body.
     #[serde(default)]
     pub body: Option<String>,
+    /// Stacks this request does not run on, each with the reason (a legitimate difference
+    /// between Astro lines).
+    #[serde(default)]
+    pub skip: BTreeMap<String, String>,
     /// What the response must show.
     #[serde(default)]
     pub expect: Expect,
@@ -45,8 +49,9 @@ fn get() -> String {
 }
 
 impl RequestCase {
-    /// The request to send.
-    pub fn request(&self) -> Request {
+    /// The request to send; `{base}` in a header value becomes the server's base URL
+    /// (e.g. for a same-origin `Origin` header).
+    pub fn request(&self, base: &str) -> Request {
         let body = if let Some(form) = &self.form {
             Some(Body::Form(
                 form.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
@@ -62,7 +67,7 @@ impl RequestCase {
             headers: self
                 .headers
                 .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
+                .map(|(k, v)| (k.clone(), v.replace("{base}", base)))
                 .collect(),
             cookies: self
                 .cookies

@@ -106,7 +106,20 @@ pub fn trials(fixtures_dir: &Path, stacks: &[Stack]) -> Result<Vec<Trial>, Strin
                         fixture.name,
                         check.name(&fixture)
                     ),
-                    skipped: fixture.case.build.skip.get(&stack.name).cloned(),
+                    skipped: fixture
+                        .case
+                        .build
+                        .skip
+                        .get(&stack.name)
+                        .cloned()
+                        .or_else(|| match check {
+                            Check::Http(i) => fixture.case.requests[i]
+                                .get_ref()
+                                .skip
+                                .get(&stack.name)
+                                .cloned(),
+                            _ => None,
+                        }),
                     work: Work::Check {
                         stack: stack.clone(),
                         adapter,
@@ -367,7 +380,7 @@ fn check_request(case: &RequestCase, build: &Build, server: &Server) -> Result<(
         .map_err(|e| format!("cannot start the HTTP runtime: {e}"))?;
     let client = http::client();
     let base = server.base_url();
-    let request = case.request();
+    let request = case.request(&base);
     let limits = http::Limits::default();
     let send = |req: &Request| runtime.block_on(http::send(&client, &base, req, limits));
     let with_log = |failures: Vec<String>| {
