@@ -137,7 +137,6 @@ fn content_hashes(text: &str, _: &Redactor) -> String {
         if hash
             .chars()
             .any(|ch| ch.is_ascii_digit() || ch.is_ascii_uppercase())
-            && hash != "[hash]"
         {
             format!("{}[hash]{}", &c[1], &c[3])
         } else {

@@ -7,7 +7,7 @@
 
 use std::fs::File;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -221,21 +221,21 @@ pub fn free_port() -> std::io::Result<u16> {
         .port())
 }
 
-/// A launch of a shell script, for tests of the lifecycle itself.
-pub fn shell_launch(script: &str, log_dir: &Path) -> Launch {
-    Launch {
-        program: PathBuf::from("sh"),
-        args: vec!["-c".into(), script.into()],
-        cwd: log_dir.to_path_buf(),
-        env: Vec::new(),
-        port_var: "PORT".into(),
-        log_dir: log_dir.to_path_buf(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A launch of a shell script, for tests of the lifecycle itself.
+    fn shell_launch(script: &str, log_dir: &std::path::Path) -> Launch {
+        Launch {
+            program: PathBuf::from("sh"),
+            args: vec!["-c".into(), script.into()],
+            cwd: log_dir.to_path_buf(),
+            env: Vec::new(),
+            port_var: "PORT".into(),
+            log_dir: log_dir.to_path_buf(),
+        }
+    }
 
     const SHORT: Duration = Duration::from_secs(5);
 

@@ -11,13 +11,17 @@ use astro_conform::serve::{self, Launch, ServeError, Server};
 use astro_conform::stack::{self, InstalledStack, Tools};
 
 fn built(fixture: &str, stack_name: &str) -> (Build, InstalledStack) {
+    built_with(fixture, stack_name, Adapter::Node)
+}
+
+fn built_with(fixture: &str, stack_name: &str, adapter: Adapter) -> (Build, InstalledStack) {
     let stack = stack::find(&paths::stacks_dir(), stack_name).unwrap();
     let installed = stack::install(&stack, &Tools::from_env().unwrap(), &|_| {}).unwrap();
     let build = build::build(&BuildRequest {
         label: fixture,
         project: &paths::fixtures_dir().join(fixture),
         stack: &installed,
-        adapter: Adapter::Node,
+        adapter,
         use_cache: true,
     })
     .unwrap();
@@ -116,16 +120,7 @@ fn a_panic_mid_check_leaves_no_server_running() {
 
 #[test]
 fn a_build_without_server_entry_is_refused() {
-    let stack = stack::find(&paths::stacks_dir(), "astro5").unwrap();
-    let installed = stack::install(&stack, &Tools::from_env().unwrap(), &|_| {}).unwrap();
-    let build = build::build(&BuildRequest {
-        label: "blog-static",
-        project: &paths::fixtures_dir().join("blog-static"),
-        stack: &installed,
-        adapter: Adapter::None,
-        use_cache: true,
-    })
-    .unwrap();
+    let (build, installed) = built_with("blog-static", "astro5", Adapter::None);
     let err = Launch::node_standalone(&build, &installed).unwrap_err();
     assert!(err.to_string().contains("no server entry"), "{err}");
 }
