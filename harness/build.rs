@@ -21,7 +21,7 @@ use crate::stack::InstalledStack;
 pub const PROBE_SOURCE: &str = include_str!("probe/probe.mjs");
 
 /// Bumped when the build procedure changes in a way that invalidates cached builds.
-const BUILD_FORMAT: &str = "1";
+const BUILD_FORMAT: &str = "2";
 
 /// Folder inside the workdir for the harness's own files.
 pub const HARNESS_DIR: &str = ".astro-conform";
@@ -290,6 +290,15 @@ fn run_build(req: &BuildRequest, files: &[PathBuf], workdir: &Path) -> Result<Bu
     }
     std::os::unix::fs::symlink(&req.stack.node_modules, workdir.join("node_modules"))
         .map_err(io_err("linking node_modules"))?;
+    // Astro finds UI framework renderers (e.g. @astrojs/preact) through the project's
+    // dependencies and bundles them; a fixture without a package.json gets the stack's.
+    let manifest = workdir.join("package.json");
+    if !manifest.exists()
+        && let Some(stack_dir) = req.stack.node_modules.parent()
+    {
+        fs::copy(stack_dir.join("package.json"), &manifest)
+            .map_err(io_err("copying the stack's package.json"))?;
+    }
     let harness = workdir.join(HARNESS_DIR);
     fs::create_dir_all(&harness).map_err(io_err("creating the harness folder"))?;
     fs::write(harness.join("probe.mjs"), PROBE_SOURCE).map_err(io_err("writing the probe"))?;

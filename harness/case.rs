@@ -136,16 +136,21 @@ impl Fixture {
         let mut slugs = std::collections::BTreeSet::new();
         for request in &case.requests {
             let slug = request.get_ref().slug();
-            if slug.is_empty() || !slugs.insert(slug.clone()) {
+            let problem = if slug.is_empty() || !slugs.insert(slug.clone()) {
+                Some(format!(
+                    "request name `{}` is empty or repeats another (as `{slug}`)",
+                    request.get_ref().name
+                ))
+            } else {
+                request.get_ref().validate().err()
+            };
+            if let Some(message) = problem {
                 let (line, column) = line_col(&text, request.span().start);
                 return Err(CaseError::Invalid {
                     file,
                     line,
                     column,
-                    message: format!(
-                        "request name `{}` is empty or repeats another (as `{slug}`)",
-                        request.get_ref().name
-                    ),
+                    message,
                 });
             }
         }

@@ -19,7 +19,10 @@ pub struct RequestCase {
     #[serde(default = "get")]
     pub method: String,
     /// Path and query.
-    pub path: String,
+    pub path: Option<String>,
+    /// Instead of `path`: take the path from an element of another page, e.g. the URL a
+    /// prerendered page fetches its server island from.
+    pub path_from: Option<PathFrom>,
     /// Header lines to send.
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
@@ -48,10 +51,62 @@ fn get() -> String {
     "GET".into()
 }
 
+/// A path read from an attribute of an element of another page.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathFrom {
+    /// The page to fetch first (a plain GET).
+    pub page: String,
+    /// CSS selector of the element.
+    pub select: String,
+    /// The attribute that holds the path, e.g. `href`.
+    pub attr: String,
+}
+
+impl PathFrom {
+    /// The path in `html`: the attribute of the first element that matches.
+    pub fn find(&self, html: &str) -> Result<String, String> {
+        let selector = scraper::Selector::parse(&self.select)
+            .map_err(|e| format!("path_from: bad selector {:?}: {e}", self.select))?;
+        let doc = scraper::Html::parse_document(html);
+        let element = doc.select(&selector).next().ok_or_else(|| {
+            format!(
+                "path_from: no element of {} matches {:?}",
+                self.page, self.select
+            )
+        })?;
+        element
+            .value()
+            .attr(&self.attr)
+            .map(str::to_string)
+            .ok_or_else(|| {
+                format!(
+                    "path_from: the element {:?} of {} has no attribute {:?}",
+                    self.select, self.page, self.attr
+                )
+            })
+    }
+}
+
 impl RequestCase {
-    /// The request to send; `{base}` in a header value becomes the server's base URL
-    /// (e.g. for a same-origin `Origin` header).
-    pub fn request(&self, base: &str) -> Request {
+    /// Refuses a request with neither or both of `path` and `path_from`.
+    pub fn validate(&self) -> Result<(), String> {
+        match (&self.path, &self.path_from) {
+            (Some(_), None) | (None, Some(_)) => Ok(()),
+            (None, None) => Err(format!(
+                "request `{}` needs `path` or `path_from`",
+                self.name
+            )),
+            (Some(_), Some(_)) => Err(format!(
+                "request `{}` has both `path` and `path_from`; keep one",
+                self.name
+            )),
+        }
+    }
+
+    /// The request to send to `path`; `{base}` in a header value becomes the server's
+    /// base URL (e.g. for a same-origin `Origin` header).
+    pub fn request(&self, base: &str, path: &str) -> Request {
         let body = if let Some(form) = &self.form {
             Some(Body::Form(
                 form.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
@@ -63,7 +118,7 @@ impl RequestCase {
         };
         Request {
             method: self.method.to_ascii_uppercase(),
-            path: self.path.clone(),
+            path: path.to_string(),
             headers: self
                 .headers
                 .iter()
@@ -135,6 +190,9 @@ pub struct Expect {
     /// Prerendered: the body equals this file of the client output dir, byte for byte,
     /// on two requests.
     pub built_file: Option<String>,
+    /// `false`: the body must end abnormally (e.g. an error after streaming started must
+    /// not look like a finished page). By default every body must be complete.
+    pub complete: Option<bool>,
 }
 
 /// One expected cookie.
@@ -241,7 +299,13 @@ pub fn check(expect: &Expect, ex: &Exchange) -> Vec<String> {
     }
     check_cookies(expect, ex, &mut f);
     check_body(expect, ex, &mut f);
-    if let Some(stream) = &expect.stream {
+    if expect.complete == Some(false) {
+        if ex.complete {
+            f.push(
+                "body: expected an aborted response (the server should not end it cleanly), but it ended cleanly".into(),
+            );
+        }
+    } else if let Some(stream) = &expect.stream {
         check_stream(stream, ex, &mut f);
     } else if !ex.complete {
         f.push(format!(
@@ -664,5 +728,42 @@ mod tests {
         assert!(fails(&e, &broken).contains("stream: incomplete"));
         // Without a stream expectation an incomplete body fails too.
         assert!(fails(&expect("status = 200"), &broken).contains("body: incomplete"));
+        // An abort that is expected passes; a clean end then fails.
+        let aborted = expect("complete = false");
+        assert!(check(&aborted, &broken).is_empty());
+        assert!(fails(&aborted, &streamed).contains("expected an aborted response"));
+    }
+
+    fn path_from(select: &str, attr: &str) -> PathFrom {
+        PathFrom {
+            page: "/shell".into(),
+            select: select.into(),
+            attr: attr.into(),
+        }
+    }
+
+    #[test]
+    fn path_from_reads_a_decoded_attribute_or_says_what_is_missing() {
+        let html = r#"<link rel="preload" as="fetch" href="/_island?e=1&amp;p=">"#;
+        let found = path_from("link[as=fetch]", "href").find(html);
+        assert_eq!(found.as_deref(), Ok("/_island?e=1&p="));
+        let none = path_from("script", "src").find(html).unwrap_err();
+        assert!(
+            none.contains("no element of /shell matches \"script\""),
+            "{none}"
+        );
+        let attr = path_from("link", "data-x").find(html).unwrap_err();
+        assert!(attr.contains("has no attribute \"data-x\""), "{attr}");
+    }
+
+    #[test]
+    fn a_request_needs_exactly_one_of_path_and_path_from() {
+        let req = |text: &str| -> RequestCase { toml::from_str(text).unwrap() };
+        assert!(req("name = 'a'\npath = '/'").validate().is_ok());
+        let neither = req("name = 'a'").validate().unwrap_err();
+        assert!(neither.contains("needs `path` or `path_from`"));
+        let both =
+            req("name = 'a'\npath = '/'\npath_from = { page = '/', select = 'a', attr = 'href' }");
+        assert!(both.validate().unwrap_err().contains("both"));
     }
 }

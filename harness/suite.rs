@@ -380,17 +380,24 @@ fn check_request(case: &RequestCase, build: &Build, server: &Server) -> Result<(
         .map_err(|e| format!("cannot start the HTTP runtime: {e}"))?;
     let client = http::client();
     let base = server.base_url();
-    let request = case.request(&base);
     let limits = http::Limits::default();
     let send = |req: &Request| runtime.block_on(http::send(&client, &base, req, limits));
+    let path = match (&case.path, &case.path_from) {
+        (Some(path), _) => path.clone(),
+        (None, Some(from)) => path_from_page(from, &send)
+            .map_err(|e| with_server_log(format!("GET {}:\n  {e}", from.page), server))?,
+        (None, None) => return Err(format!("request `{}` has no path", case.name)),
+    };
+    let request = case.request(&base, &path);
     let with_log = |failures: Vec<String>| {
-        format!(
-            "{} {}:\n  {}\nlast lines of the server log ({}):\n{}",
-            request.method,
-            request.path,
-            failures.join("\n  "),
-            server.log.display(),
-            server.log_tail()
+        with_server_log(
+            format!(
+                "{} {}:\n  {}",
+                request.method,
+                request.path,
+                failures.join("\n  ")
+            ),
+            server,
         )
     };
     let first = send(&request).map_err(|e| with_log(vec![e.to_string()]))?;
@@ -432,6 +439,29 @@ fn check_request(case: &RequestCase, build: &Build, server: &Server) -> Result<(
     } else {
         Err(with_log(failures))
     }
+}
+
+fn with_server_log(message: String, server: &Server) -> String {
+    format!(
+        "{message}\nlast lines of the server log ({}):\n{}",
+        server.log.display(),
+        server.log_tail()
+    )
+}
+
+/// Fetches `from.page` and reads the path out of it.
+fn path_from_page(
+    from: &expect::PathFrom,
+    send: &dyn Fn(&Request) -> Result<http::Exchange, http::HttpError>,
+) -> Result<String, String> {
+    let page = send(&Request::get(&from.page)).map_err(|e| e.to_string())?;
+    if page.status != 200 {
+        return Err(format!(
+            "path_from: expected status 200, got {} {}",
+            page.status, page.reason
+        ));
+    }
+    from.find(&page.text())
 }
 
 /// Compares `value` with `<dir>/<name>.snap` through insta (so `cargo insta review`
