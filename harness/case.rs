@@ -119,7 +119,7 @@ impl Fixture {
             source,
         })?;
         let case = parse_case(&file, &text)?;
-        for (source, _) in &case.routes {
+        for source in case.routes.keys() {
             if !dir.join(source.get_ref()).is_file() {
                 let (line, column) = line_col(&text, source.span().start);
                 return Err(CaseError::Invalid {
@@ -183,9 +183,12 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// A fixture, or its folder name and the error that stopped it from loading.
+pub type Discovered = Result<Fixture, (String, CaseError)>;
+
 /// Every fixture under `dir` (folders with a `case.toml`), sorted by name. Each entry is
 /// the fixture or the error that stopped it from loading, so one bad case hides no other.
-pub fn discover(dir: &Path) -> Result<Vec<Result<Fixture, (String, CaseError)>>, CaseError> {
+pub fn discover(dir: &Path) -> Result<Vec<Discovered>, CaseError> {
     let entries = fs::read_dir(dir).map_err(|source| CaseError::Io {
         path: dir.to_path_buf(),
         source,

@@ -13,6 +13,7 @@ pub mod case;
 pub mod classify;
 pub mod expect;
 pub mod http;
+pub mod mutant;
 pub mod paths;
 pub mod process;
 pub mod redact;

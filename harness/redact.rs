@@ -64,7 +64,7 @@ impl Redactor {
                 self.paths.push((form, placeholder.to_string()));
             }
         }
-        self.paths.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        self.paths.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
         self
     }
 

@@ -134,13 +134,19 @@ pub fn trials(fixtures_dir: &Path, stacks: &[Stack]) -> Result<Vec<Trial>, Strin
     Ok(out)
 }
 
+/// A value made once, on first use, by whichever trial needs it first.
+type Once<T> = Arc<OnceLock<Result<T, String>>>;
+
+/// Reports progress lines.
+type Progress = Box<dyn Fn(&str) + Send + Sync>;
+
 /// Shared, lazily filled state of a run: the tools and the installed stacks.
 pub struct Runner {
     tools: OnceLock<Result<Tools, String>>,
-    installs: Mutex<BTreeMap<String, Arc<OnceLock<Result<InstalledStack, String>>>>>,
-    progress: Option<Box<dyn Fn(&str) + Send + Sync>>,
+    installs: Mutex<BTreeMap<String, Once<InstalledStack>>>,
+    progress: Option<Progress>,
     snapshot_dir: PathBuf,
-    servers: Mutex<BTreeMap<PathBuf, Arc<OnceLock<Result<Arc<Server>, String>>>>>,
+    servers: Mutex<BTreeMap<PathBuf, Once<Arc<Server>>>>,
 }
 
 impl Default for Runner {
@@ -250,7 +256,13 @@ impl Runner {
                             return Err(build_failed(&build));
                         }
                         let server = self.server(&build, &installed)?;
-                        check_request(fixture.case.requests[*i].get_ref(), &build, &server)
+                        let target = Target {
+                            base: server.base_url(),
+                            server_log: &server.log,
+                            client_dir: build.client_dir(),
+                            limits: http::Limits::default(),
+                        };
+                        run_request(fixture.case.requests[*i].get_ref(), &target)
                     }
                 }
             }
@@ -372,33 +384,52 @@ fn check_build_error(fixture: &Fixture, build: &Build) -> Result<(), String> {
     ))
 }
 
-/// Sends one request case to the server and checks the response.
-fn check_request(case: &RequestCase, build: &Build, server: &Server) -> Result<(), String> {
+/// Where a request case is sent.
+pub struct Target<'a> {
+    /// The base URL that answers, e.g. `http://127.0.0.1:4321`.
+    pub base: String,
+    /// The log of the server behind it, shown with failures.
+    pub server_log: &'a Path,
+    /// The build's client output dir, for `built_file`.
+    pub client_dir: Option<PathBuf>,
+    /// Time bound and body cap of each exchange.
+    pub limits: http::Limits,
+}
+
+impl Target<'_> {
+    fn with_log(&self, message: String) -> String {
+        format!(
+            "{message}\nlast lines of the server log ({}):\n{}",
+            self.server_log.display(),
+            crate::process::log_tail(self.server_log, crate::process::LOG_TAIL_LINES)
+        )
+    }
+}
+
+/// Sends one request case to `target` and checks the response; the error lists every
+/// failed assertion, then the tail of the server log.
+pub fn run_request(case: &RequestCase, target: &Target) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the HTTP runtime: {e}"))?;
     let client = http::client();
-    let base = server.base_url();
-    let limits = http::Limits::default();
-    let send = |req: &Request| runtime.block_on(http::send(&client, &base, req, limits));
+    let base = &target.base;
+    let send = |req: &Request| runtime.block_on(http::send(&client, base, req, target.limits));
     let path = match (&case.path, &case.path_from) {
         (Some(path), _) => path.clone(),
         (None, Some(from)) => path_from_page(from, &send)
-            .map_err(|e| with_server_log(format!("GET {}:\n  {e}", from.page), server))?,
+            .map_err(|e| target.with_log(format!("GET {}:\n  {e}", from.page)))?,
         (None, None) => return Err(format!("request `{}` has no path", case.name)),
     };
-    let request = case.request(&base, &path);
+    let request = case.request(base, &path);
     let with_log = |failures: Vec<String>| {
-        with_server_log(
-            format!(
-                "{} {}:\n  {}",
-                request.method,
-                request.path,
-                failures.join("\n  ")
-            ),
-            server,
-        )
+        target.with_log(format!(
+            "{} {}:\n  {}",
+            request.method,
+            request.path,
+            failures.join("\n  ")
+        ))
     };
     let first = send(&request).map_err(|e| with_log(vec![e.to_string()]))?;
     let mut failures = expect::check(&case.expect, &first);
@@ -414,8 +445,9 @@ fn check_request(case: &RequestCase, build: &Build, server: &Server) -> Result<(
             });
         }
         if let Some(file) = &case.expect.built_file {
-            let path = build
-                .client_dir()
+            let path = target
+                .client_dir
+                .clone()
                 .unwrap_or_default()
                 .join(file.trim_start_matches('/'));
             match std::fs::read(&path) {
@@ -439,14 +471,6 @@ fn check_request(case: &RequestCase, build: &Build, server: &Server) -> Result<(
     } else {
         Err(with_log(failures))
     }
-}
-
-fn with_server_log(message: String, server: &Server) -> String {
-    format!(
-        "{message}\nlast lines of the server log ({}):\n{}",
-        server.log.display(),
-        server.log_tail()
-    )
 }
 
 /// Fetches `from.page` and reads the path out of it.
