@@ -17,6 +17,7 @@ pub mod mutant;
 pub mod paths;
 pub mod process;
 pub mod redact;
+pub mod rules;
 pub mod serve;
 pub mod stack;
 pub mod suite;

@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use astro_conform::build::{self, Adapter, BuildRequest};
 use astro_conform::suite::{self, Runner, Trial};
-use astro_conform::{paths, process, stack};
+use astro_conform::{paths, process, rules, stack};
 
 /// Builds real Astro projects and shows, per route, whether Astro prerendered it (▶) or
 /// renders it on demand (λ); runs the conformance suite of fixtures.
@@ -54,6 +54,28 @@ enum Command {
         #[arg(long)]
         rebuild: bool,
     },
+    /// Predict every route's ▶/λ from the project's files, say why, and lint them.
+    ///
+    /// No build and no npm: instant. The model reads what Astro reads: the literal
+    /// `export const prerender = true|false` in each page and endpoint, the config's
+    /// `output` and `adapter`, and its `redirects`. Lints name a stable code, a file and
+    /// line, and a one-line fix.
+    #[command(
+        after_help = "Example:\n  astro-conform explain ./my-site --deny-warnings\n\n        Lints:\n          AC001 warning  a prerender flag that is not a literal (ignored by Astro)\n          AC002 warning  getStaticPaths on an on-demand route (ignored)\n          AC003 warning  a request-time API (Astro.cookies, Astro.request.headers, Astro.redirect, Astro.response, ...) in a prerendered route\n          AC004 error    an on-demand route, or output server, without an adapter (NoAdapterInstalled)\n          AC005 error    a server island without an adapter (NoAdapterInstalledServerIslands)\n          AC006 warning  an output setting that is not a literal\n          AC007 error    a prerendered dynamic page without getStaticPaths (GetStaticPathsRequired)\n\n        Exit status: 0 no errors (and no warnings with --deny-warnings); 1 otherwise; 2 bad usage."
+    )]
+    Explain {
+        /// The project folder (with astro.config.* or src/pages/).
+        project: PathBuf,
+        /// Print JSON: output, adapter, routes (mode, why, file), build_error, lints.
+        #[arg(long)]
+        json: bool,
+        /// Exit 1 on warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+        /// Whether an adapter is installed: read from the config, or assumed.
+        #[arg(long, value_enum, default_value = "config")]
+        adapter: AdapterAssumption,
+    },
     /// Run the conformance suite (every fixture on every stack) with a progress bar.
     ///
     /// Trials are named stack/adapter/fixture/check. Installs and builds are cached under
@@ -77,6 +99,17 @@ enum Command {
     },
 }
 
+/// Where `explain` takes adapter presence from.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum AdapterAssumption {
+    /// The config's `adapter` field.
+    Config,
+    /// An adapter is installed (as when astro-conform builds).
+    Yes,
+    /// No adapter.
+    No,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     process::install_interrupt_handler();
@@ -90,6 +123,12 @@ fn main() -> ExitCode {
             all_routes,
             rebuild,
         } => classify(&project, &stack, json, no_adapter, all_routes, !rebuild),
+        Command::Explain {
+            project,
+            json,
+            deny_warnings,
+            adapter,
+        } => explain(&project, json, deny_warnings, adapter),
         Command::Run {
             filters,
             stacks,
@@ -104,6 +143,56 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn explain(
+    project: &std::path::Path,
+    json: bool,
+    deny_warnings: bool,
+    adapter: AdapterAssumption,
+) -> Result<ExitCode, String> {
+    let model = rules::Project::read(project).map_err(|e| e.to_string())?;
+    let assumed = match adapter {
+        AdapterAssumption::Config => None,
+        AdapterAssumption::Yes => Some(true),
+        AdapterAssumption::No => Some(false),
+    };
+    let prediction = rules::predict(&model, assumed);
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&prediction).map_err(|e| e.to_string())?
+        );
+    } else {
+        let adapter = match (adapter, prediction.adapter) {
+            (AdapterAssumption::Config, true) => "set in the config",
+            (AdapterAssumption::Config, false) => "none in the config",
+            (_, true) => "assumed",
+            (_, false) => "assumed none",
+        };
+        println!("output: {} · adapter: {adapter}", prediction.output);
+        print!("{}", prediction.explain_listing());
+        if let Some(error) = &prediction.build_error {
+            println!("build: fails with {error}");
+        }
+        for lint in &prediction.lints {
+            println!("{lint}");
+        }
+        let errors = prediction
+            .lints
+            .iter()
+            .filter(|l| l.severity == rules::Severity::Error)
+            .count();
+        println!(
+            "{errors} error(s), {} warning(s)",
+            prediction.lints.len() - errors
+        );
+    }
+    Ok(if prediction.fails(deny_warnings) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn spinner(message: String) -> ProgressBar {

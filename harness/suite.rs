@@ -15,7 +15,7 @@ use crate::http::{self, Request};
 use crate::redact::Redactor;
 use crate::serve::{self, Launch, Server};
 use crate::stack::{self, InstalledStack, Stack, Tools};
-use crate::{buildlog, paths, tree};
+use crate::{buildlog, paths, rules, tree};
 
 /// What a trial checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -248,9 +248,9 @@ impl Runner {
                 );
                 let snapshot = (self.snapshot_dir.as_path(), snapshot.as_str());
                 match check {
-                    Check::Routes => check_routes(fixture, &build, snapshot),
+                    Check::Routes => check_routes(fixture, *adapter, &build, snapshot),
                     Check::Dist => check_dist(&build, snapshot),
-                    Check::BuildError => check_build_error(fixture, &build),
+                    Check::BuildError => check_build_error(fixture, *adapter, &build),
                     Check::Http(i) => {
                         if !build.succeeded {
                             return Err(build_failed(&build));
@@ -317,9 +317,66 @@ pub fn classify_build(build: &Build) -> Result<Classification, String> {
     }
 }
 
-fn check_routes(fixture: &Fixture, build: &Build, snapshot: (&Path, &str)) -> Result<(), String> {
+/// What the rules model predicts for a fixture built with `adapter`.
+fn model_prediction(fixture: &Fixture, adapter: Adapter) -> Result<rules::Prediction, String> {
+    let project = rules::Project::read(&fixture.dir).map_err(|e| e.to_string())?;
+    // The harness adds an adapter unless the fixture builds without one.
+    let assumed = (adapter != Adapter::None).then_some(true);
+    Ok(rules::predict(&project, assumed))
+}
+
+/// Where Astro's actual decisions differ from the rules model's prediction.
+pub fn model_mismatches(prediction: &rules::Prediction, actual: &Classification) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(error) = &prediction.build_error {
+        out.push(format!(
+            "model: the build succeeded, but the model predicted it fails with {error}"
+        ));
+    }
+    for p in &prediction.routes {
+        match actual.route(&p.source) {
+            None => out.push(format!(
+                "model: predicts {} {}, but Astro reported no such route",
+                p.mode, p.source
+            )),
+            Some(r) if r.mode != p.mode => out.push(format!(
+                "model: Astro decided {} {}, the model predicted {} ({})",
+                r.mode, p.source, p.mode, p.why
+            )),
+            Some(r) => {
+                if let Some(file) = &p.file
+                    && !r.files.contains(file)
+                {
+                    out.push(format!(
+                        "model: {} should write {file}, Astro wrote {:?}",
+                        p.source, r.files
+                    ));
+                }
+            }
+        }
+    }
+    for r in &actual.routes {
+        if r.origin == "project"
+            && !r.source.starts_with('(')
+            && prediction.route(&r.source).is_none()
+        {
+            out.push(format!(
+                "model: Astro routed {} {} ({}), which the model does not see as a route",
+                r.mode, r.source, r.pattern
+            ));
+        }
+    }
+    out
+}
+
+fn check_routes(
+    fixture: &Fixture,
+    adapter: Adapter,
+    build: &Build,
+    snapshot: (&Path, &str),
+) -> Result<(), String> {
     let classification = classify_build(build)?;
-    let mut failures = Vec::new();
+    let mut failures = model_mismatches(&model_prediction(fixture, adapter)?, &classification);
     for (source, expected) in &fixture.case.routes {
         match classification.route(source.get_ref()) {
             None => failures.push(format!(
@@ -356,13 +413,25 @@ fn check_dist(build: &Build, snapshot: (&Path, &str)) -> Result<(), String> {
     )
 }
 
-fn check_build_error(fixture: &Fixture, build: &Build) -> Result<(), String> {
+fn check_build_error(fixture: &Fixture, adapter: Adapter, build: &Build) -> Result<(), String> {
     let expected = fixture
         .case
         .build
         .expect_error
         .as_deref()
         .unwrap_or_default();
+    let prediction = model_prediction(fixture, adapter)?;
+    if prediction.build_error.as_deref() != Some(expected) {
+        return Err(format!(
+            "model: the case expects the build to fail with {expected}, the model predicts {}",
+            prediction
+                .build_error
+                .as_deref()
+                .map_or("a successful build".to_string(), |e| format!(
+                    "a failure with {e}"
+                ))
+        ));
+    }
     let names = buildlog::error_names(&build.log);
     if !build.succeeded && names.iter().any(|n| n == expected) {
         return Ok(());

@@ -211,3 +211,42 @@ fn a_tampered_build_makes_the_cross_check_fail() {
     );
     assert!(err.contains("file /elsewhere/index.html"), "{err}");
 }
+
+#[test]
+fn a_route_the_model_mispredicts_fails_and_names_both_modes_and_the_reason() {
+    // An integration flips /about to on demand in `astro:route:setup`: Astro follows the
+    // hook, the model of the files cannot see it, and the routes check must say so.
+    let root = tempfile::tempdir().unwrap();
+    let fixture = root.path().join("fixtures/bite-model");
+    write(
+        &fixture,
+        &[
+            (
+                "astro.config.mjs",
+                "const flip = { name: 'flip', hooks: { 'astro:route:setup': ({ route }) => {\n  if (route.component.endsWith('about.astro')) route.prerender = false;\n} } };\nexport default { output: 'static', integrations: [flip] };\n",
+            ),
+            ABOUT,
+            ("case.toml", ""),
+        ],
+    );
+    let snapshots = root.path().join("snapshots");
+    write(
+        &snapshots,
+        &[(
+            "astro5__node__bite-model__routes.snap",
+            "---\nsource: harness/suite.rs\n---\nλ src/pages/about.astro\n",
+        )],
+    );
+    let err = run_trial(
+        &root.path().join("fixtures"),
+        &snapshots,
+        "astro5/node/bite-model/routes",
+    )
+    .unwrap_err();
+    assert!(
+        err.contains(
+            "model: Astro decided λ src/pages/about.astro, the model predicted ▶ (flag `true` at line 2)"
+        ),
+        "{err}"
+    );
+}

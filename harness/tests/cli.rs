@@ -353,3 +353,77 @@ fn ctrl_c_during_a_build_leaves_no_process_behind() {
     let left = processes_mentioning(&format!("astro-conform-{label}"));
     assert!(left.is_empty(), "processes survived Ctrl-C: {left:?}");
 }
+
+#[test]
+fn explain_predicts_says_why_and_lints_with_codes_lines_and_fixes() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            (
+                "astro.config.mjs",
+                "export default {\n  output: 'static',\n};\n",
+            ),
+            (
+                "src/pages/env.astro",
+                "---\nexport const prerender = import.meta.env.DEV;\n---\n<p>x</p>\n",
+            ),
+            (
+                "src/pages/me.astro",
+                "---\nconst who = Astro.cookies.get('who');\n---\n<p>{who}</p>\n",
+            ),
+            (
+                "src/pages/live/[id].astro",
+                "---\nexport const prerender = false;\nexport function getStaticPaths() { return []; }\n---\n<p>{Astro.params.id}</p>\n",
+            ),
+            ("src/pages/_hidden.astro", "<p>not a route</p>\n"),
+        ],
+    );
+    let project = dir.path().to_str().unwrap();
+    let out = astro_conform(&["explain", project], &[]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    for line in [
+        "output: static · adapter: none in the config",
+        "▶ src/pages/env.astro",
+        "`export const prerender = import.meta.env.DEV` at line 2 is not a literal: ignored; output static prerenders by default",
+        "λ src/pages/live/[id].astro  flag `false` at line 2",
+        "▶ src/pages/me.astro",
+        "  └─ /me/index.html",
+        "build: fails with NoAdapterInstalled",
+        "warning[AC001] src/pages/env.astro:2:",
+        "warning[AC002] src/pages/live/[id].astro:3:",
+        "error[AC004] src/pages/live/[id].astro:2:",
+        "warning[AC003] src/pages/me.astro:2: `Astro.cookies` in a prerendered route",
+        "  fix: ",
+        "1 error(s), 3 warning(s)",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
+    }
+    assert!(!stdout.contains("_hidden"), "{stdout}");
+
+    // With an adapter assumed, only warnings remain: exit 0, unless warnings are denied.
+    let ok = astro_conform(&["explain", project, "--adapter", "yes"], &[]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok).0);
+    let denied = astro_conform(
+        &["explain", project, "--adapter", "yes", "--deny-warnings"],
+        &[],
+    );
+    assert_eq!(denied.status.code(), Some(1));
+
+    let json = astro_conform(&["explain", project, "--json"], &[]);
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(doc["build_error"], "NoAdapterInstalled");
+    assert_eq!(doc["routes"][1]["mode"], "on-demand");
+    let codes: Vec<&str> = doc["lints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["AC001", "AC004", "AC002", "AC003"]);
+
+    let missing = astro_conform(&["explain", "/no/such/dir"], &[]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(text(&missing).1.contains("is not an Astro project"));
+}
