@@ -681,20 +681,21 @@ fn lint_route(file: &RouteFile, mode: Mode, needs_adapter: bool, lints: &mut Vec
 }
 
 /// The file a prerendered route writes (directory format), with `params` substituted for
-/// its `[param]` / `[...rest]` segments in order; an empty rest drops its segment.
+/// its `[param]` / `[...rest]` parts in order; an empty value drops its segment.
 pub fn built_file(pattern: &str, kind: Kind, params: &[&str]) -> String {
+    static PARAM: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\[[^\]]+\]").expect("valid"));
     let mut values = params.iter();
     let segments: Vec<String> = pattern
         .split('/')
         .filter(|s| !s.is_empty())
-        .filter_map(|s| {
-            if s.starts_with('[') {
-                let v = values.next().copied().unwrap_or("");
-                (!v.is_empty()).then(|| v.to_string())
-            } else {
-                Some(s.to_string())
-            }
+        .map(|s| {
+            PARAM
+                .replace_all(s, |_: &regex::Captures| {
+                    values.next().copied().unwrap_or("")
+                })
+                .into_owned()
         })
+        .filter(|s| !s.is_empty())
         .collect();
     let path = segments.join("/");
     match kind {
@@ -784,8 +785,8 @@ mod tests {
             read_output("{ output: process.env.OUT }"),
             Setting::Unreadable { .. }
         ));
-        assert_eq!(read_adapter("{ adapter: node() }").value(), true);
-        assert_eq!(read_adapter("{}").value(), false);
+        assert!(read_adapter("{ adapter: node() }").value());
+        assert!(!read_adapter("{}").value());
         let r = read_redirects(
             "{\n redirects: {\n  '/old': '/new',\n  \"/a\": { status: 302, destination: '/b' } } }",
         );

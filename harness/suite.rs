@@ -420,37 +420,39 @@ fn check_build_error(fixture: &Fixture, adapter: Adapter, build: &Build) -> Resu
         .expect_error
         .as_deref()
         .unwrap_or_default();
-    let prediction = model_prediction(fixture, adapter)?;
-    if prediction.build_error.as_deref() != Some(expected) {
-        return Err(format!(
-            "model: the case expects the build to fail with {expected}, the model predicts {}",
-            prediction
-                .build_error
-                .as_deref()
-                .map_or("a successful build".to_string(), |e| format!(
-                    "a failure with {e}"
-                ))
+    let mut failures = Vec::new();
+    let names = buildlog::error_names(&build.log);
+    if build.succeeded || !names.iter().any(|n| n == expected) {
+        let what = if build.succeeded {
+            "the build succeeded".to_string()
+        } else if names.is_empty() {
+            format!(
+                "the build failed ({}) without naming an Astro error",
+                build.exit
+            )
+        } else {
+            format!("the build failed with {}", names.join(", "))
+        };
+        failures.push(format!(
+            "expected the build to fail with {expected}; {what}\nlast lines of the build log ({}):\n{}",
+            build.log_path.display(),
+            build.log_tail()
         ));
     }
-    let names = buildlog::error_names(&build.log);
-    if !build.succeeded && names.iter().any(|n| n == expected) {
-        return Ok(());
+    let predicted = model_prediction(fixture, adapter)?.build_error;
+    if predicted.as_deref() != Some(expected) {
+        failures.push(format!(
+            "model: the case expects the build to fail with {expected}, the model predicts {}",
+            predicted.map_or("a successful build".to_string(), |e| format!(
+                "a failure with {e}"
+            ))
+        ));
     }
-    let what = if build.succeeded {
-        "the build succeeded".to_string()
-    } else if names.is_empty() {
-        format!(
-            "the build failed ({}) without naming an Astro error",
-            build.exit
-        )
+    if failures.is_empty() {
+        Ok(())
     } else {
-        format!("the build failed with {}", names.join(", "))
-    };
-    Err(format!(
-        "expected the build to fail with {expected}; {what}\nlast lines of the build log ({}):\n{}",
-        build.log_path.display(),
-        build.log_tail()
-    ))
+        Err(failures.join("\n"))
+    }
 }
 
 /// Where a request case is sent.

@@ -148,6 +148,10 @@ fn an_expected_build_error_that_does_not_happen_fails() {
         err.contains("expected the build to fail with NoAdapterInstalled; the build succeeded"),
         "{err}"
     );
+    assert!(
+        err.contains("model: the case expects the build to fail with NoAdapterInstalled, the model predicts a successful build"),
+        "{err}"
+    );
     let err = run_trial(
         &fixtures,
         &snapshots,

@@ -1,0 +1,377 @@
+//! Property-based route tests: proptest generates whole sites (nested static, `[param]`
+//! and `[...rest]` routes; pages and endpoints; flags absent, literal, oddly spaced or not
+//! literal; output static or server; adapter or not), each is built for real, and Astro's
+//! decisions and prerendered files must equal the rules model's prediction.
+//!
+//! `PROPTEST_CASES` sets the number of sites per stack (default 3, with a fixed seed so
+//! CI builds the same sites and reuses cached builds); `PROPTEST_RNG_SEED` picks others.
+//! A failing site is shrunk to a minimal one, saved as a ready fixture folder under
+//! `target/astro-conform/failed-sites/`, and its path printed.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
+
+use astro_conform::build::{self, Adapter, BuildRequest};
+use astro_conform::classify::Mode;
+use astro_conform::rules::{self, Kind};
+use astro_conform::stack::{self, InstalledStack, Tools};
+use astro_conform::{buildlog, paths, suite};
+
+#[derive(Debug, Clone, PartialEq)]
+enum Last {
+    Named(&'static str),
+    Param,
+    Rest,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum File {
+    Astro,
+    Ts,
+    Js,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Flag {
+    Absent,
+    Literal(bool),
+    OddSpacing(bool),
+    NotLiteral(&'static str),
+}
+
+#[derive(Debug, Clone)]
+struct GenRoute {
+    dirs: Vec<&'static str>,
+    last: Last,
+    file: File,
+    flag: Flag,
+}
+
+#[derive(Debug, Clone)]
+struct Site {
+    server: bool,
+    adapter: bool,
+    routes: Vec<GenRoute>,
+}
+
+impl GenRoute {
+    fn kind(&self) -> Kind {
+        match self.file {
+            File::Astro => Kind::Page,
+            File::Ts | File::Js => Kind::Endpoint,
+        }
+    }
+
+    /// The file under src/pages.
+    fn path(&self) -> String {
+        let name = match self.last {
+            Last::Named(n) => n,
+            Last::Param => "[id]",
+            Last::Rest => "[...rest]",
+        };
+        let ext = match self.file {
+            File::Astro => "astro",
+            File::Ts => "json.ts",
+            File::Js => "json.js",
+        };
+        let mut parts: Vec<&str> = self.dirs.clone();
+        let file = format!("{name}.{ext}");
+        parts.push(&file);
+        parts.join("/")
+    }
+
+    /// Route identity: two files with the same URL would collide.
+    fn url(&self) -> String {
+        let mut parts = self.dirs.clone();
+        let last = match (&self.last, self.file) {
+            (Last::Named("index"), File::Astro) => String::new(),
+            (Last::Named(n), File::Astro) => n.to_string(),
+            (Last::Named(n), _) => format!("{n}.json"),
+            (Last::Param, _) => "[param].json?".into(),
+            (Last::Rest, _) => "[rest]".into(),
+        };
+        parts.push(&last);
+        format!("{}:{}", parts.join("/"), matches!(self.file, File::Astro))
+    }
+
+    /// The values `getStaticPaths` returns, unique to route `i`.
+    fn values(&self, i: usize) -> Vec<String> {
+        match self.last {
+            Last::Named(_) => Vec::new(),
+            Last::Param => vec![format!("p{i}x"), format!("p{i}y")],
+            Last::Rest => vec![format!("q{i}/z")],
+        }
+    }
+
+    fn source(&self, i: usize) -> String {
+        let flag = match &self.flag {
+            Flag::Absent => String::new(),
+            Flag::Literal(v) => format!("export const prerender = {v};\n"),
+            Flag::OddSpacing(v) => format!("export   const   prerender={v}\n"),
+            Flag::NotLiteral(text) => format!("{text}\n"),
+        };
+        let paths = if self.values(i).is_empty() {
+            String::new()
+        } else {
+            let key = if self.last == Last::Rest {
+                "rest"
+            } else {
+                "id"
+            };
+            let entries: Vec<String> = self
+                .values(i)
+                .iter()
+                .map(|v| format!("{{ params: {{ {key}: '{v}' }} }}"))
+                .collect();
+            format!(
+                "export function getStaticPaths() {{ return [{}]; }}\n",
+                entries.join(", ")
+            )
+        };
+        match self.file {
+            File::Astro => format!("---\n{flag}{paths}---\n<p>route {i}</p>\n"),
+            File::Ts | File::Js => format!(
+                "{flag}{paths}export function GET() {{ return new Response(JSON.stringify({{ route: {i} }})); }}\n"
+            ),
+        }
+    }
+}
+
+fn route() -> impl Strategy<Value = GenRoute> {
+    let dirs = prop::collection::vec(prop::sample::select(vec!["a", "b"]), 0..=2);
+    let last = prop_oneof![
+        3 => prop::sample::select(vec!["index", "about", "feed", "x"]).prop_map(Last::Named),
+        1 => Just(Last::Param),
+        1 => Just(Last::Rest),
+    ];
+    let file = prop_oneof![3 => Just(File::Astro), 1 => Just(File::Ts), 1 => Just(File::Js)];
+    let flag = prop_oneof![
+        2 => Just(Flag::Absent),
+        2 => any::<bool>().prop_map(Flag::Literal),
+        1 => any::<bool>().prop_map(Flag::OddSpacing),
+        1 => prop::sample::select(vec![
+            "export const prerender = import.meta.env.DEV;",
+            "export const prerender = \"true\";",
+            "export const prerender = \"false\";",
+            "export let prerender = false;",
+        ])
+        .prop_map(Flag::NotLiteral),
+    ];
+    (dirs, last, file, flag).prop_map(|(dirs, last, file, flag)| GenRoute {
+        dirs,
+        last,
+        file,
+        flag,
+    })
+}
+
+fn site() -> impl Strategy<Value = Site> {
+    (
+        any::<bool>(),
+        prop::bool::weighted(0.8),
+        prop::collection::vec(route(), 1..=10),
+    )
+        .prop_map(|(server, adapter, routes)| {
+            let mut seen = BTreeSet::new();
+            let routes = routes
+                .into_iter()
+                .filter(|r| seen.insert(r.url()))
+                .collect();
+            Site {
+                server,
+                adapter,
+                routes,
+            }
+        })
+}
+
+impl Site {
+    fn write(&self, dir: &Path) {
+        let output = if self.server { "server" } else { "static" };
+        std::fs::write(
+            dir.join("astro.config.mjs"),
+            format!("export default {{ output: '{output}' }};\n"),
+        )
+        .unwrap();
+        for (i, r) in self.routes.iter().enumerate() {
+            let path = dir.join("src/pages").join(r.path());
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, r.source(i)).unwrap();
+        }
+    }
+}
+
+/// Builds `site` and compares Astro with the model; `Err` lists every difference.
+fn check_site(site: &Site, installed: &InstalledStack) -> Result<(), String> {
+    let dir = tempfile::tempdir().unwrap();
+    site.write(dir.path());
+    let project = rules::Project::read(dir.path()).map_err(|e| e.to_string())?;
+    let prediction = rules::predict(&project, Some(site.adapter));
+    let built = build::build(&BuildRequest {
+        label: "site",
+        project: dir.path(),
+        stack: installed,
+        adapter: if site.adapter {
+            Adapter::Node
+        } else {
+            Adapter::None
+        },
+        use_cache: true,
+    })
+    .map_err(|e| e.to_string())?;
+    let mut problems = Vec::new();
+    match &prediction.build_error {
+        Some(error) => {
+            let names = buildlog::error_names(&built.log);
+            if built.succeeded || !names.contains(error) {
+                problems.push(format!(
+                    "the model predicts the build fails with {error}; it {} ({names:?})",
+                    if built.succeeded {
+                        "succeeded"
+                    } else {
+                        "failed otherwise"
+                    }
+                ));
+            }
+        }
+        None if !built.succeeded => problems.push(format!(
+            "the model predicts a successful build; it failed:\n{}",
+            built.log_tail()
+        )),
+        None => {
+            let actual = suite::classify_build(&built)?;
+            problems.extend(suite::model_mismatches(&prediction, &actual));
+            for (i, r) in site.routes.iter().enumerate() {
+                let source = format!("src/pages/{}", r.path());
+                let (Some(p), Some(a)) = (prediction.route(&source), actual.route(&source)) else {
+                    continue;
+                };
+                if p.mode != Mode::Prerendered || a.mode != Mode::Prerendered {
+                    continue;
+                }
+                let values = r.values(i);
+                let mut expected: Vec<String> = if values.is_empty() {
+                    vec![rules::built_file(&p.pattern, r.kind(), &[])]
+                } else {
+                    values
+                        .iter()
+                        .map(|v| rules::built_file(&p.pattern, r.kind(), &[v]))
+                        .collect()
+                };
+                expected.sort();
+                if a.files != expected {
+                    problems.push(format!(
+                        "{source}: the model expects the files {expected:?}, Astro wrote {:?}",
+                        a.files
+                    ));
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        let saved = save_fixture(site, dir.path(), &prediction, &problems);
+        Err(format!(
+            "{}\nsaved as a fixture: {}",
+            problems.join("\n"),
+            saved.display()
+        ))
+    }
+}
+
+/// Copies the site to `target/astro-conform/failed-sites/<hash>` with a case.toml that
+/// states the model's expectations.
+fn save_fixture(
+    site: &Site,
+    dir: &Path,
+    prediction: &rules::Prediction,
+    problems: &[String],
+) -> PathBuf {
+    let mut case = String::new();
+    let _ = writeln!(
+        case,
+        "description = \"A generated site where Astro and the rules model differ\""
+    );
+    for p in problems {
+        let _ = writeln!(case, "# {}", p.lines().next().unwrap_or_default());
+    }
+    if !site.adapter {
+        let _ = writeln!(case, "\n[build]\nadapter = false");
+        if let Some(error) = &prediction.build_error {
+            let _ = writeln!(case, "expect_error = \"{error}\"");
+        }
+    }
+    if prediction.build_error.is_none() {
+        let _ = writeln!(case, "\n[routes]");
+        for r in &prediction.routes {
+            let _ = writeln!(case, "\"{}\" = \"{}\"", r.source, r.mode);
+        }
+    }
+    std::fs::write(dir.join("case.toml"), &case).unwrap();
+    let mut hasher = astro_conform::cache::KeyHasher::default();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            let rel = entry
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            hasher.add(&rel, &std::fs::read(entry.path()).unwrap());
+        }
+    }
+    let to = paths::cache_dir()
+        .join("failed-sites")
+        .join(format!("site-{}", hasher.finish()));
+    for entry in walkdir::WalkDir::new(dir) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(dir).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+    to
+}
+
+fn config() -> Config {
+    let mut config = Config::default();
+    if std::env::var_os("PROPTEST_CASES").is_none() {
+        config.cases = 3;
+    }
+    if std::env::var_os("PROPTEST_RNG_SEED").is_none() {
+        config.rng_seed = RngSeed::Fixed(20_261_121);
+    }
+    config.failure_persistence = None;
+    config.max_shrink_iters = 64;
+    config
+}
+
+fn sites_match_the_model(stack_name: &str) {
+    let stack = stack::find(&paths::stacks_dir(), stack_name).unwrap();
+    let installed = stack::install(&stack, &Tools::from_env().unwrap(), &|_| {}).unwrap();
+    let mut runner = TestRunner::new(config());
+    let result = runner.run(&site(), |site| {
+        check_site(&site, &installed).map_err(TestCaseError::fail)
+    });
+    if let Err(e) = result {
+        panic!("{stack_name}: {e}");
+    }
+}
+
+#[test]
+fn generated_sites_match_the_model_on_astro5() {
+    sites_match_the_model("astro5");
+}
+
+#[test]
+fn generated_sites_match_the_model_on_astro7() {
+    sites_match_the_model("astro7");
+}
