@@ -201,6 +201,54 @@ impl Classification {
     }
 }
 
+/// One route of a listing read back by [`parse_listing`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedRoute {
+    pub mode: Mode,
+    pub source: String,
+    /// `origin kind: pattern` of a route the listing hides by default.
+    pub marker: Option<String>,
+    pub files: Vec<String>,
+}
+
+/// Reads a listing written by [`Classification::listing`] (e.g. a snapshot).
+pub fn parse_listing(text: &str) -> Result<Vec<ListedRoute>, String> {
+    let mut routes: Vec<ListedRoute> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let file = line
+            .strip_prefix("  ├─ ")
+            .or_else(|| line.strip_prefix("  └─ "));
+        if let Some(file) = file {
+            let route = routes
+                .last_mut()
+                .ok_or_else(|| format!("line {}: a file before any route", n + 1))?;
+            route.files.push(file.to_string());
+            continue;
+        }
+        let (mode, rest) = if let Some(rest) = line.strip_prefix("▶ ") {
+            (Mode::Prerendered, rest)
+        } else if let Some(rest) = line.strip_prefix("λ ") {
+            (Mode::OnDemand, rest)
+        } else {
+            return Err(format!(
+                "line {}: expected `▶ `, `λ ` or a file: {line:?}",
+                n + 1
+            ));
+        };
+        let (source, marker) = match rest.strip_suffix(']').and_then(|r| r.rsplit_once("  [")) {
+            Some((source, marker)) => (source, Some(marker.to_string())),
+            None => (rest, None),
+        };
+        routes.push(ListedRoute {
+            mode,
+            source: source.to_string(),
+            marker,
+            files: Vec::new(),
+        });
+    }
+    Ok(routes)
+}
+
 /// The source shown for a route: its file, with paths into node_modules shortened.
 fn route_source(r: &ProbeRoute) -> String {
     match &r.entrypoint {

@@ -105,7 +105,8 @@ fn paths(text: &str, r: &Redactor) -> String {
 }
 
 fn clock(text: &str, _: &Redactor) -> String {
-    static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?m)^\d{2}:\d{2}:\d{2} ").unwrap());
+    static RE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?m)^(?:\d{2}:\d{2}:\d{2} )+").unwrap());
     replace(&RE, text, "")
 }
 
