@@ -297,6 +297,15 @@ fn a_lockfile_out_of_sync_fails_with_the_relock_hint_and_caches_nothing() {
         .flatten()
         .any(|e| e.path().is_dir() && e.file_name().to_string_lossy().starts_with(&name));
     assert!(!half_made, "a failed install left a cache entry");
+    // The lock and the npm log stay for a user to read; this test's own are removed.
+    for entry in fs::read_dir(astro_conform::paths::cache_dir().join("npm"))
+        .unwrap()
+        .flatten()
+    {
+        if entry.file_name().to_string_lossy().starts_with(&name) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Process ids whose command line mentions `needle`.
