@@ -188,11 +188,6 @@ impl Server {
     pub fn is_running(&mut self) -> bool {
         matches!(self.guard.try_wait(), Ok(None))
     }
-
-    /// The last lines of the server's log.
-    pub fn log_tail(&self) -> String {
-        process::log_tail(&self.log, process::LOG_TAIL_LINES)
-    }
 }
 
 /// True when something on `addr` answers an HTTP request with a status line. A bare

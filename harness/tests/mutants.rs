@@ -3,15 +3,17 @@
 //! every request of every fixture; each mutation must make the matching assertions fail
 //! with the right message. Together the bites cover every kind of assertion.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use astro_conform::build::{self, Adapter, Build, BuildRequest};
+use astro_conform::build::{Adapter, Build};
 use astro_conform::case::Fixture;
 use astro_conform::expect::RequestCase;
 use astro_conform::mutant::{MutantProxy, Mutation};
 use astro_conform::serve::{self, Launch, Server};
-use astro_conform::stack::{self, InstalledStack, Tools};
+use astro_conform::stack::InstalledStack;
 use astro_conform::suite::{Target, run_request};
 use astro_conform::{http, paths};
 
@@ -202,16 +204,8 @@ struct Served {
 }
 
 fn serve(fixture: &str, installed: &InstalledStack) -> Served {
+    let build = common::built_fixture(fixture, installed, Adapter::Node);
     let fixture = Fixture::load(&paths::fixtures_dir().join(fixture)).unwrap();
-    let build = build::build(&BuildRequest {
-        label: &fixture.name,
-        project: &fixture.dir,
-        stack: installed,
-        adapter: Adapter::Node,
-        use_cache: true,
-    })
-    .unwrap();
-    assert!(build.succeeded, "{}", build.log_tail());
     let launch = Launch::node_standalone(&build, installed).unwrap();
     let server = Server::start(&launch, serve::ready_timeout()).unwrap();
     Served {
@@ -249,8 +243,7 @@ fn through(served: &Served, proxy: &MutantProxy, case: &RequestCase) -> Result<(
 
 /// Every fixture with requests, served on `stack_name`.
 fn served_fixtures(stack_name: &str) -> BTreeMap<String, Served> {
-    let stack = stack::find(&paths::stacks_dir(), stack_name).unwrap();
-    let installed = stack::install(&stack, &Tools::from_env().unwrap(), &|_| {}).unwrap();
+    let installed = common::installed(stack_name);
     let mut served = BTreeMap::new();
     for entry in std::fs::read_dir(paths::fixtures_dir()).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();

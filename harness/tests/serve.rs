@@ -1,32 +1,26 @@
 //! The server lifecycle against a real @astrojs/node build: readiness, real HTTP,
 //! a taken port, and no survivor after a panic.
 
+mod common;
+
 use std::net::TcpListener;
 use std::time::Duration;
 
-use astro_conform::build::{self, Adapter, Build, BuildRequest};
+use astro_conform::build::{Adapter, Build};
 use astro_conform::http::{self, Request};
-use astro_conform::paths;
 use astro_conform::serve::{self, Launch, ServeError, Server};
-use astro_conform::stack::{self, InstalledStack, Tools};
+use astro_conform::stack::InstalledStack;
 
 fn built(fixture: &str, stack_name: &str) -> (Build, InstalledStack) {
     built_with(fixture, stack_name, Adapter::Node)
 }
 
 fn built_with(fixture: &str, stack_name: &str, adapter: Adapter) -> (Build, InstalledStack) {
-    let stack = stack::find(&paths::stacks_dir(), stack_name).unwrap();
-    let installed = stack::install(&stack, &Tools::from_env().unwrap(), &|_| {}).unwrap();
-    let build = build::build(&BuildRequest {
-        label: fixture,
-        project: &paths::fixtures_dir().join(fixture),
-        stack: &installed,
-        adapter,
-        use_cache: true,
-    })
-    .unwrap();
-    assert!(build.succeeded, "{}", build.log_tail());
-    (build, installed)
+    let installed = common::installed(stack_name);
+    (
+        common::built_fixture(fixture, &installed, adapter),
+        installed,
+    )
 }
 
 fn alive(pid: u32) -> bool {

@@ -8,6 +8,8 @@
 //! A failing site is shrunk to a minimal one, saved as a ready fixture folder under
 //! `target/astro-conform/failed-sites/`, and its path printed.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -18,7 +20,7 @@ use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 use astro_conform::build::{self, Adapter, BuildRequest};
 use astro_conform::classify::Mode;
 use astro_conform::rules::{self, Kind};
-use astro_conform::stack::{self, InstalledStack, Tools};
+use astro_conform::stack::InstalledStack;
 use astro_conform::{buildlog, paths, suite};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -91,7 +93,7 @@ impl GenRoute {
             (Last::Named("index"), File::Astro) => String::new(),
             (Last::Named(n), File::Astro) => n.to_string(),
             (Last::Named(n), _) => format!("{n}.json"),
-            (Last::Param, _) => "[param].json?".into(),
+            (Last::Param, _) => "[id]".into(),
             (Last::Rest, _) => "[rest]".into(),
         };
         parts.push(&last);
@@ -355,8 +357,7 @@ fn config() -> Config {
 }
 
 fn sites_match_the_model(stack_name: &str) {
-    let stack = stack::find(&paths::stacks_dir(), stack_name).unwrap();
-    let installed = stack::install(&stack, &Tools::from_env().unwrap(), &|_| {}).unwrap();
+    let installed = common::installed(stack_name);
     let mut runner = TestRunner::new(config());
     let result = runner.run(&site(), |site| {
         check_site(&site, &installed).map_err(TestCaseError::fail)

@@ -1,0 +1,26 @@
+//! Helpers shared by the test binaries: install a stack, build a fixture.
+#![allow(dead_code)]
+
+use astro_conform::build::{self, Adapter, Build, BuildRequest};
+use astro_conform::paths;
+use astro_conform::stack::{self, InstalledStack, Tools};
+
+/// The stack `name` of `stacks/`, installed (cached after the first time).
+pub fn installed(name: &str) -> InstalledStack {
+    let stack = stack::find(&paths::stacks_dir(), name).unwrap();
+    stack::install(&stack, &Tools::from_env().unwrap(), &|_| {}).unwrap()
+}
+
+/// The cached build of `fixtures/<fixture>`; panics with the log tail if it failed.
+pub fn built_fixture(fixture: &str, installed: &InstalledStack, adapter: Adapter) -> Build {
+    let build = build::build(&BuildRequest {
+        label: fixture,
+        project: &paths::fixtures_dir().join(fixture),
+        stack: installed,
+        adapter,
+        use_cache: true,
+    })
+    .unwrap();
+    assert!(build.succeeded, "{}", build.log_tail());
+    build
+}
