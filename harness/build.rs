@@ -70,35 +70,45 @@ fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> BuildErr
 }
 
 /// Which adapter the wrapper config adds when the project's own config has none.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Adapter {
-    /// None: the project is built as written.
-    None,
-    /// `@astrojs/node` in standalone mode.
-    Node,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Adapter {
+    name: String,
+    import: String,
+    expression: String,
 }
 
 impl Adapter {
+    /// An adapter given by its import line(s) and the expression for the `adapter` field.
+    pub fn new(name: &str, import: &str, expression: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            import: import.trim().to_string(),
+            expression: expression.trim().to_string(),
+        }
+    }
+
+    /// None: the project is built as written.
+    pub fn none() -> Self {
+        Self::new("none", "", "undefined")
+    }
+
+    /// `@astrojs/node` in standalone mode (what `classify` adds).
+    pub fn node() -> Self {
+        Self::new(
+            "node",
+            "import node from '@astrojs/node';",
+            "node({ mode: 'standalone' })",
+        )
+    }
+
+    /// True for [`Adapter::none`].
+    pub fn is_none(&self) -> bool {
+        self.name == "none"
+    }
+
     /// The name used in trial names and cache keys.
-    pub fn name(self) -> &'static str {
-        match self {
-            Adapter::None => "none",
-            Adapter::Node => "node",
-        }
-    }
-
-    fn import_line(self) -> &'static str {
-        match self {
-            Adapter::None => "",
-            Adapter::Node => "import astroConformAdapter from '@astrojs/node';\n",
-        }
-    }
-
-    fn expression(self) -> &'static str {
-        match self {
-            Adapter::None => "undefined",
-            Adapter::Node => "astroConformAdapter({ mode: 'standalone' })",
-        }
+    pub fn name(&self) -> &str {
+        &self.name
     }
 }
 
@@ -112,7 +122,7 @@ pub struct BuildRequest<'a> {
     /// The installed stack to build with.
     pub stack: &'a InstalledStack,
     /// The adapter added when the project has none.
-    pub adapter: Adapter,
+    pub adapter: &'a Adapter,
     /// Reuse a cached build of identical inputs.
     pub use_cache: bool,
 }
@@ -169,14 +179,14 @@ pub fn find_config(project: &Path) -> Option<&'static str> {
 }
 
 /// The wrapper config: the project's config plus the adapter (if it has none) and the probe.
-fn wrapper_config(project_config: Option<&str>, adapter: Adapter) -> String {
+fn wrapper_config(project_config: Option<&str>, adapter: &Adapter) -> String {
     let import_user = match project_config {
         Some(name) => format!("import projectConfig from '../{name}';\n"),
         None => "const projectConfig = {};\n".to_string(),
     };
     format!(
         "// Written by astro-conform: the project's config plus its adapter and probe.\n\
-         {import_user}{adapter_import}import astroConformProbe from './probe.mjs';\n\
+         {import_user}{adapter_import}\nimport astroConformProbe from './probe.mjs';\n\
          const config = projectConfig ?? {{}};\n\
          export default {{\n\
          \x20 ...config,\n\
@@ -186,8 +196,8 @@ fn wrapper_config(project_config: Option<&str>, adapter: Adapter) -> String {
          \x20 vite: {{ ...config.vite, cacheDir: config.vite?.cacheDir ?? './{HARNESS_DIR}/vite' }},\n\
          \x20 integrations: [...(config.integrations ?? []), astroConformProbe()],\n\
          }};\n",
-        adapter_import = adapter.import_line(),
-        adapter_expr = adapter.expression(),
+        adapter_import = adapter.import,
+        adapter_expr = adapter.expression,
     )
 }
 
@@ -210,9 +220,13 @@ fn cache_key(req: &BuildRequest, files: &[PathBuf]) -> Result<String, BuildError
     hasher
         .add("format", BUILD_FORMAT.as_bytes())
         .add("stack", req.stack.key.as_bytes())
-        .add("adapter", req.adapter.name().as_bytes())
+        .add("adapter import", req.adapter.import.as_bytes())
+        .add("adapter", req.adapter.expression.as_bytes())
         .add("probe", PROBE_SOURCE.as_bytes())
-        .add("wrapper", wrapper_config(Some("x"), req.adapter).as_bytes());
+        .add(
+            "wrapper",
+            wrapper_config(Some("x"), req.adapter).as_bytes(),
+        );
     for file in files {
         let bytes = fs::read(req.project.join(file))
             .map_err(io_err(format!("reading {}", file.display())))?;
@@ -258,12 +272,8 @@ pub fn build(req: &BuildRequest) -> Result<Build, BuildError> {
     }
     let key = cache_key(req, &files)?;
     let root = crate::paths::cache_dir().join("builds");
-    let entry = format!(
-        "{}-{}-{}-{key}",
-        req.label,
-        req.stack.stack.name,
-        req.adapter.name()
-    );
+    // Profiles that add the same adapter share builds, so the name is not in the key.
+    let entry = format!("{}-{}-{key}", req.label, req.stack.stack.name);
     let lock = EntryLock::acquire(&root, &entry).map_err(io_err("locking the build cache"))?;
     if lock.is_complete() {
         let mut build = load_build(&lock.dir)?;
@@ -379,14 +389,12 @@ mod tests {
 
     #[test]
     fn the_wrapper_keeps_the_project_config_and_adds_adapter_and_probe() {
-        let w = wrapper_config(Some("astro.config.mjs"), Adapter::Node);
+        let w = wrapper_config(Some("astro.config.mjs"), &Adapter::node());
         assert!(w.contains("import projectConfig from '../astro.config.mjs';"));
-        assert!(w.contains("import astroConformAdapter from '@astrojs/node';"));
-        assert!(
-            w.contains("adapter: config.adapter ?? astroConformAdapter({ mode: 'standalone' })")
-        );
+        assert!(w.contains("import node from '@astrojs/node';"));
+        assert!(w.contains("adapter: config.adapter ?? node({ mode: 'standalone' })"));
         assert!(w.contains("astroConformProbe()]"));
-        let w = wrapper_config(None, Adapter::None);
+        let w = wrapper_config(None, &Adapter::none());
         assert!(w.contains("const projectConfig = {};"));
         assert!(w.contains("adapter: config.adapter ?? undefined"));
         assert!(!w.contains("@astrojs/node"));

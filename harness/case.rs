@@ -164,19 +164,27 @@ impl Fixture {
 
 /// Parses the text of a `case.toml`; errors carry file, line, column and the key.
 pub fn parse_case(file: &Path, text: &str) -> Result<Case, CaseError> {
+    parse_strict(text).map_err(|(line, column, message)| CaseError::Invalid {
+        file: file.to_path_buf(),
+        line,
+        column,
+        message,
+    })
+}
+
+/// Parses TOML into `T`; an error is the 1-based line, column and message (which names
+/// the key, e.g. "unknown field `x`").
+pub fn parse_strict<T: serde::de::DeserializeOwned>(
+    text: &str,
+) -> Result<T, (usize, usize, String)> {
     toml::from_str(text).map_err(|e| {
         let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
-        CaseError::Invalid {
-            file: file.to_path_buf(),
-            line,
-            column,
-            message: e.message().trim().to_string(),
-        }
+        (line, column, e.message().trim().to_string())
     })
 }
 
 /// 1-based line and column of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;

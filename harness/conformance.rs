@@ -1,20 +1,42 @@
 //! The `conformance` test target: one libtest-mimic trial per stack × adapter × fixture ×
 //! check. `cargo test -- --list` lists them without building; filters work as usual.
+//!
+//! Adapters: `ASTRO_CONFORM_ADAPTERS` (comma-separated profile names or paths, or `all`);
+//! default `node,node-middleware`. A known deviation that shows up passes; one that no
+//! longer shows up fails (the profile is out of date); checks that do not apply are ignored.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use astro_conform::{paths, process, stack, suite};
+use astro_conform::suite::{self, Outcome};
+use astro_conform::{adapter, paths, process, stack};
 use libtest_mimic::{Arguments, Trial};
+
+/// The adapters `cargo test` runs by default: fast, and no extra installs.
+const DEFAULT_ADAPTERS: &str = "node,node-middleware";
+
+fn list() -> Result<Vec<suite::Trial>, String> {
+    let names: Vec<String> = std::env::var("ASTRO_CONFORM_ADAPTERS")
+        .unwrap_or_else(|_| DEFAULT_ADAPTERS.into())
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let profiles: Vec<_> = adapter::select(&names)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(Arc::new)
+        .collect();
+    let all = stack::discover(&paths::stacks_dir()).map_err(|e| e.to_string())?;
+    let stacks = suite::select_stacks(all, &[], &profiles)?;
+    suite::trials(&paths::fixtures_dir(), &stacks, &profiles)
+}
 
 fn main() -> ExitCode {
     let args = Arguments::from_args();
     process::install_interrupt_handler();
     process::install_quiet_panic_hook();
-    let trials = match stack::discover(&paths::stacks_dir())
-        .map_err(|e| e.to_string())
-        .and_then(|stacks| suite::trials(&paths::fixtures_dir(), &stacks))
-    {
+    let trials = match list() {
         Ok(trials) => trials,
         Err(e) => {
             eprintln!("error: cannot list the suite: {e}");
@@ -29,8 +51,11 @@ fn main() -> ExitCode {
         .map(|t| {
             let runner = runner.clone();
             let skipped = t.skipped.is_some();
-            Trial::test(t.name.clone(), move || runner.run(&t).map_err(Into::into))
-                .with_ignored_flag(skipped)
+            Trial::test(t.name.clone(), move || match runner.judge(&t) {
+                Outcome::Pass | Outcome::Deviation { .. } | Outcome::NotApplicable(_) => Ok(()),
+                Outcome::Fail(message) | Outcome::StaleDeviation(message) => Err(message.into()),
+            })
+            .with_ignored_flag(skipped)
         })
         .collect();
     libtest_mimic::run(&args, trials).exit_code()

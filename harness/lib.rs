@@ -6,6 +6,7 @@
 //! probe, cross-checked with [`buildlog`] and the disk) → [`tree`] and [`redact`]
 //! (deterministic listings) → [`suite`] (trials for `cargo test` and `astro-conform run`).
 
+pub mod adapter;
 pub mod build;
 pub mod buildlog;
 pub mod cache;
@@ -17,6 +18,7 @@ pub mod mutant;
 pub mod paths;
 pub mod process;
 pub mod redact;
+pub mod report;
 pub mod rules;
 pub mod serve;
 pub mod stack;

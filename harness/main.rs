@@ -1,6 +1,6 @@
 //! The `astro-conform` command line.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -9,8 +9,10 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use astro_conform::adapter::{self, Profile};
 use astro_conform::build::{self, Adapter, BuildRequest};
-use astro_conform::suite::{self, Runner, Trial};
+use astro_conform::report::Matrix;
+use astro_conform::suite::{self, Outcome, Runner, Trial};
 use astro_conform::{paths, process, rules, stack};
 
 /// Builds real Astro projects and shows, per route, whether Astro prerendered it (▶) or
@@ -76,18 +78,29 @@ enum Command {
         #[arg(long, value_enum, default_value = "config")]
         adapter: AdapterAssumption,
     },
-    /// Run the conformance suite (every fixture on every stack) with a progress bar.
+    /// Run the conformance suite through one or more adapters and print the matrix.
     ///
-    /// Trials are named stack/adapter/fixture/check. Installs and builds are cached under
-    /// target/astro-conform, so a re-run with nothing changed only re-checks.
+    /// Every fixture's checks run on every stack through each adapter profile; the result
+    /// is a matrix check × adapter → pass / FAIL / known deviation / n/a, with a one-line
+    /// reason for each non-pass. The same matrix is written as matrix.json, junit.xml and
+    /// matrix.md into the report directory. Trials are named stack/adapter/fixture/check.
+    /// Installs and builds are cached under target/astro-conform, so a re-run with nothing
+    /// changed only re-checks.
     #[command(
-        after_help = "Examples:\n  astro-conform run\n  astro-conform run --stack astro5 hybrid\n  astro-conform run --list\n\n\
-        Snapshots live in snapshots/; review changes with `cargo insta review`."
+        after_help = "Examples:\n  astro-conform run\n  astro-conform run --adapter all\n  astro-conform run --adapter ./my-adapter.toml --stack astro7\n  astro-conform run --stack astro5 hybrid\n  astro-conform run --list\n\n\
+        Adapters: the profiles in adapters/ (see `astro-conform adapters`), or a path to your own.\n\
+        Snapshots live in snapshots/; review changes with `cargo insta review`.\n\n\
+        Exit status: 0 no failures (with --baseline: no regressions); 1 otherwise; 2 bad usage."
     )]
     Run {
         /// Run only trials whose name contains one of these substrings.
         filters: Vec<String>,
-        /// Only these stacks (repeatable); default: all in stacks/.
+        /// Adapter profile: a name from adapters/, a path to a .toml, or `all`
+        /// (repeatable; default: node and node-middleware).
+        #[arg(long = "adapter", short = 'a')]
+        adapters: Vec<String>,
+        /// Only these stacks (repeatable); default: the default stacks in stacks/ plus
+        /// those a selected profile lists.
         #[arg(long = "stack")]
         stacks: Vec<String>,
         /// Print the trial names and exit, building nothing.
@@ -96,6 +109,27 @@ enum Command {
         /// Trials run at once (default: the number of cores).
         #[arg(long, short)]
         jobs: Option<usize>,
+        /// Where matrix.json, junit.xml and matrix.md are written.
+        #[arg(long, default_value = "target/astro-conform/report")]
+        report_dir: PathBuf,
+        /// A previous matrix.json: fail only on checks that fail now but did not then.
+        #[arg(long)]
+        baseline: Option<PathBuf>,
+    },
+    /// List the adapter profiles in adapters/.
+    Adapters,
+    /// Write an adapter's package.json for a stack and generate its lockfile.
+    ///
+    /// A profile that adds npm packages needs, per stack, a committed package.json and
+    /// package-lock.json in <profile dir>/<adapter>/<stack>/: the stack's dependencies plus
+    /// the profile's [packages]. This command writes both (it needs the npm registry).
+    #[command(after_help = "Example:\n  astro-conform lock cloudflare --stack astro7")]
+    Lock {
+        /// Adapter profile: a name from adapters/ or a path to a .toml.
+        adapter: String,
+        /// Stacks to lock for (repeatable); default: those the profile runs on.
+        #[arg(long = "stack")]
+        stacks: Vec<String>,
     },
 }
 
@@ -131,10 +165,23 @@ fn main() -> ExitCode {
         } => explain(&project, json, deny_warnings, adapter),
         Command::Run {
             filters,
+            adapters,
             stacks,
             list,
             jobs,
-        } => run(&filters, &stacks, list, jobs),
+            report_dir,
+            baseline,
+        } => run(&RunOptions {
+            filters,
+            adapters,
+            stacks,
+            list,
+            jobs,
+            report_dir,
+            baseline,
+        }),
+        Command::Adapters => list_adapters(),
+        Command::Lock { adapter, stacks } => lock(&adapter, &stacks),
     };
     match result {
         Ok(code) => code,
@@ -231,10 +278,10 @@ fn classify(
         label: &label,
         project,
         stack: &installed,
-        adapter: if no_adapter {
-            Adapter::None
+        adapter: &if no_adapter {
+            Adapter::none()
         } else {
-            Adapter::Node
+            Adapter::node()
         },
         use_cache,
     })
@@ -265,31 +312,56 @@ fn println_above(bar: &ProgressBar, line: &str) {
     }
 }
 
-fn run(
-    filters: &[String],
-    stack_names: &[String],
+/// The options of `run`.
+struct RunOptions {
+    filters: Vec<String>,
+    adapters: Vec<String>,
+    stacks: Vec<String>,
     list: bool,
     jobs: Option<usize>,
-) -> Result<ExitCode, String> {
-    let mut stacks = stack::discover(&paths::stacks_dir()).map_err(|e| e.to_string())?;
-    for name in stack_names {
-        stack::find(&paths::stacks_dir(), name).map_err(|e| e.to_string())?;
-    }
-    if !stack_names.is_empty() {
-        stacks.retain(|s| stack_names.contains(&s.name));
-    }
-    let trials: Vec<Trial> = suite::trials(&paths::fixtures_dir(), &stacks)?
+    report_dir: PathBuf,
+    baseline: Option<PathBuf>,
+}
+
+fn run(opts: &RunOptions) -> Result<ExitCode, String> {
+    let names = if opts.adapters.is_empty() {
+        vec!["node".to_string(), "node-middleware".to_string()]
+    } else {
+        opts.adapters.clone()
+    };
+    let profiles: Vec<Arc<Profile>> = adapter::select(&names)
+        .map_err(|e| e.to_string())?
         .into_iter()
-        .filter(|t| filters.is_empty() || filters.iter().any(|f| t.name.contains(f.as_str())))
+        .map(Arc::new)
         .collect();
-    if list {
+    let baseline: Option<Matrix> = match &opts.baseline {
+        None => None,
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read the baseline {}: {e}", path.display()))
+                .and_then(|t| {
+                    serde_json::from_str(&t).map_err(|e| {
+                        format!("the baseline {} is not a matrix.json: {e}", path.display())
+                    })
+                })?,
+        ),
+    };
+    let all = stack::discover(&paths::stacks_dir()).map_err(|e| e.to_string())?;
+    let stacks = suite::select_stacks(all, &opts.stacks, &profiles)?;
+    let trials: Vec<Trial> = suite::trials(&paths::fixtures_dir(), &stacks, &profiles)?
+        .into_iter()
+        .filter(|t| {
+            opts.filters.is_empty() || opts.filters.iter().any(|f| t.name.contains(f.as_str()))
+        })
+        .collect();
+    if opts.list {
         for t in &trials {
             println!("{}", t.name);
         }
         return Ok(ExitCode::SUCCESS);
     }
     if trials.is_empty() {
-        return Err(format!("no trial matches {}", filters.join(" ")));
+        return Err(format!("no trial matches {}", opts.filters.join(" ")));
     }
     let bar = ProgressBar::new(trials.len() as u64).with_style(
         ProgressStyle::with_template(
@@ -302,8 +374,9 @@ fn run(
     let runner =
         Runner::with_progress(move |m| println_above(&printer, &format!("astro-conform: {m}")));
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, Result<(), String>)>> = Mutex::new(Vec::new());
-    let jobs = jobs
+    let results: Mutex<Vec<(usize, Outcome)>> = Mutex::new(Vec::new());
+    let jobs = opts
+        .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
         .clamp(1, trials.len());
     let trials = Arc::new(trials);
@@ -313,18 +386,16 @@ fn run(
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(trial) = trials.get(i) else { break };
-                    let outcome = if trial.skipped.is_some() {
-                        Ok(())
-                    } else {
-                        bar.set_message(trial.name.clone());
-                        runner.run(trial)
+                    bar.set_message(trial.name.clone());
+                    let outcome = runner.judge(trial);
+                    let mark = match &outcome {
+                        Outcome::Pass => "ok  ",
+                        Outcome::Fail(_) => "FAIL",
+                        Outcome::Deviation { .. } => "dev ",
+                        Outcome::StaleDeviation(_) => "STALE",
+                        Outcome::NotApplicable(_) => "n/a ",
                     };
-                    let mark = match (&trial.skipped, &outcome) {
-                        (Some(why), _) => format!("skip {} ({why})", trial.name),
-                        (None, Ok(())) => format!("ok   {}", trial.name),
-                        (None, Err(_)) => format!("FAIL {}", trial.name),
-                    };
-                    println_above(&bar, &mark);
+                    println_above(&bar, &format!("{mark} {}", trial.name));
                     bar.inc(1);
                     results
                         .lock()
@@ -335,24 +406,111 @@ fn run(
         }
     });
     bar.finish_and_clear();
+    drop(runner);
     let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
     results.sort_by_key(|(i, _)| *i);
-    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     for (i, outcome) in &results {
-        let trial = &trials[*i];
-        match outcome {
-            _ if trial.skipped.is_some() => skipped += 1,
-            Ok(()) => passed += 1,
-            Err(message) => {
-                failed += 1;
-                eprintln!("\n---- {} ----\n{message}", trial.name);
-            }
+        if let Outcome::Fail(message) | Outcome::StaleDeviation(message) = outcome {
+            eprintln!("\n---- {} ----\n{message}", trials[*i].name);
         }
     }
-    println!("\nastro-conform: {passed} passed, {failed} failed, {skipped} skipped");
-    Ok(if failed == 0 {
-        ExitCode::SUCCESS
-    } else {
+    let pairs: Vec<(&Trial, &Outcome)> = results.iter().map(|(i, o)| (&trials[*i], o)).collect();
+    let used: Vec<&Profile> = profiles.iter().map(|p| p.as_ref()).collect();
+    let matrix = Matrix::new(&used, &pairs);
+    println!("\n{}", matrix.text());
+    matrix.write(&opts.report_dir).map_err(|e| {
+        format!(
+            "cannot write the report to {}: {e}",
+            opts.report_dir.display()
+        )
+    })?;
+    println!(
+        "astro-conform: reports written to {} (matrix.json, junit.xml, matrix.md)",
+        opts.report_dir.display()
+    );
+    let failed = match &baseline {
+        Some(baseline) => {
+            let regressions = matrix.regressions(baseline);
+            for r in &regressions {
+                println!("regression: {r}");
+            }
+            println!(
+                "astro-conform: {} regression(s) against {}",
+                regressions.len(),
+                opts.baseline.as_deref().unwrap_or(Path::new("")).display()
+            );
+            !regressions.is_empty()
+        }
+        None => matrix.failed(),
+    };
+    Ok(if failed {
         ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     })
+}
+
+fn list_adapters() -> Result<ExitCode, String> {
+    let profiles = adapter::discover(&adapter::adapters_dir()).map_err(|e| e.to_string())?;
+    for p in profiles {
+        let stacks = p
+            .stacks
+            .as_ref()
+            .map_or("default stacks".to_string(), |s| s.join(", "));
+        let ours = match p.runner {
+            adapter::Runner::Ours => " · runner: ours",
+            adapter::Runner::Adapter => "",
+        };
+        println!("{:16} {} ({stacks}{ours})", p.name, p.description);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn lock(name: &str, stack_names: &[String]) -> Result<ExitCode, String> {
+    let profile = adapter::find(name).map_err(|e| e.to_string())?;
+    if profile.packages.is_empty() {
+        println!(
+            "adapter `{}` adds no packages: it runs on the stacks' own lockfiles",
+            profile.name
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let all = stack::discover(&paths::stacks_dir()).map_err(|e| e.to_string())?;
+    let names: Vec<String> = if stack_names.is_empty() {
+        profile.stacks.clone().unwrap_or_else(|| {
+            all.iter()
+                .filter(|s| s.default)
+                .map(|s| s.name.clone())
+                .collect()
+        })
+    } else {
+        stack_names.to_vec()
+    };
+    let tools = stack::Tools::from_env().map_err(|e| e.to_string())?;
+    for name in &names {
+        let stack = stack::find(&paths::stacks_dir(), name).map_err(|e| e.to_string())?;
+        let dir = profile.lock_dir(&stack);
+        let manifest = profile.manifest(&stack).map_err(|e| e.to_string())?;
+        std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+        let text = serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n";
+        std::fs::write(dir.join("package.json"), text)
+            .map_err(|e| format!("writing {}: {e}", dir.display()))?;
+        let bar = spinner(format!("locking {} for {name} (npm)", profile.name));
+        let status = std::process::Command::new(&tools.node.binary)
+            .arg(paths::stacks_dir().join("relock.mjs"))
+            .arg(&dir)
+            .env("PATH", &tools.path_var)
+            .status()
+            .map_err(|e| format!("cannot run relock.mjs: {e}"))?;
+        bar.finish_and_clear();
+        if !status.success() {
+            return Err(format!(
+                "locking {} for {name} failed ({status}); check that every package in [packages] of {} exists at that version",
+                profile.name,
+                profile.file.display()
+            ));
+        }
+        println!("wrote {}/package.json and package-lock.json", dir.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -56,7 +56,8 @@ pub fn ready_timeout() -> Duration {
     Duration::from_secs(secs)
 }
 
-/// What to start: a command that reads its port from the environment.
+/// What to start. `{port}` in the arguments and environment values is replaced by the
+/// port chosen for the server.
 #[derive(Debug, Clone)]
 pub struct Launch {
     /// Program and arguments.
@@ -66,8 +67,6 @@ pub struct Launch {
     pub cwd: PathBuf,
     /// Environment added to the harness's own (PATH included).
     pub env: Vec<(String, String)>,
-    /// The variable that receives the port.
-    pub port_var: String,
     /// Where the server's output goes (one file per port under this dir).
     pub log_dir: PathBuf,
 }
@@ -86,11 +85,11 @@ impl Launch {
             cwd: build.workdir.clone(),
             env: vec![
                 ("HOST".into(), "127.0.0.1".into()),
+                ("PORT".into(), "{port}".into()),
                 ("PATH".into(), stack.path_var.to_string_lossy().into_owned()),
                 ("ASTRO_TELEMETRY_DISABLED".into(), "1".into()),
                 ("NO_COLOR".into(), "1".into()),
             ],
-            port_var: "PORT".into(),
             log_dir: build.workdir.join(HARNESS_DIR).join("logs"),
         })
     }
@@ -141,11 +140,12 @@ impl Server {
         };
         let out = File::create(&log).map_err(io("creating the server log"))?;
         let err = out.try_clone().map_err(io("creating the server log"))?;
+        let port_text = port.to_string();
+        let fill = |s: &String| s.replace("{port}", &port_text);
         let mut cmd = Command::new(&launch.program);
-        cmd.args(&launch.args)
+        cmd.args(launch.args.iter().map(fill))
             .current_dir(&launch.cwd)
-            .envs(launch.env.iter().map(|(k, v)| (k, v)))
-            .env(&launch.port_var, port.to_string())
+            .envs(launch.env.iter().map(|(k, v)| (k, fill(v))))
             .stdout(out)
             .stderr(err);
         let mut guard = GroupGuard::spawn(&mut cmd)?;
@@ -226,8 +226,7 @@ mod tests {
             program: PathBuf::from("sh"),
             args: vec!["-c".into(), script.into()],
             cwd: log_dir.to_path_buf(),
-            env: Vec::new(),
-            port_var: "PORT".into(),
+            env: vec![("PORT".into(), "{port}".into())],
             log_dir: log_dir.to_path_buf(),
         }
     }

@@ -69,6 +69,11 @@ pub struct Stack {
     pub dir: PathBuf,
     /// `engines.node` of its package.json (npm range syntax); `*` when absent.
     pub node_range: String,
+    /// The exact `astro` version its package.json pins, if it pins one.
+    pub astro: Option<semver::Version>,
+    /// False when its package.json says `"astro-conform": { "default": false }`: it is
+    /// used only when named, or by an adapter profile that lists it.
+    pub default: bool,
 }
 
 impl Stack {
@@ -93,10 +98,20 @@ impl Stack {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        let astro = manifest
+            .pointer("/dependencies/astro")
+            .and_then(|v| v.as_str())
+            .and_then(|v| semver::Version::parse(v).ok());
+        let default = manifest
+            .pointer("/astro-conform/default")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(true);
         Ok(Self {
             name,
             dir: dir.to_path_buf(),
             node_range,
+            astro,
+            default,
         })
     }
 }
@@ -307,11 +322,7 @@ fn node_for(
     if node_range_matches(&stack.node_range, &tools.node.version) {
         return Ok(tools.node.clone());
     }
-    let toolchains = stack
-        .dir
-        .parent()
-        .map(|p| p.join("toolchains"))
-        .unwrap_or_default();
+    let toolchains = crate::paths::stacks_dir().join("toolchains");
     for dir in toolchain_dirs(&toolchains) {
         let lock = read_json(&dir.join("package-lock.json")).unwrap_or_default();
         let pinned = lock
@@ -505,7 +516,7 @@ mod tests {
         let err = find(&crate::paths::stacks_dir(), "astro4").unwrap_err();
         let msg = err.to_string();
         assert!(
-            msg.contains("astro4") && msg.contains("astro5, astro7"),
+            msg.contains("astro4") && msg.contains("astro5, ") && msg.contains("astro7"),
             "{msg}"
         );
     }

@@ -7,13 +7,14 @@ use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use crate::adapter::Profile;
 use crate::build::{self, Adapter, Build, BuildRequest};
 use crate::case::{self, Fixture};
 use crate::classify::{self, Classification};
 use crate::expect::{self, RequestCase};
 use crate::http::{self, Request};
 use crate::redact::Redactor;
-use crate::serve::{self, Launch, Server};
+use crate::serve::Server;
 use crate::stack::{self, InstalledStack, Stack, Tools};
 use crate::{buildlog, paths, rules, tree};
 
@@ -45,10 +46,10 @@ impl Check {
 /// What a trial runs.
 #[derive(Debug, Clone)]
 pub enum Work {
-    /// A check of one fixture built on one stack with one adapter.
+    /// A check of one fixture built on one stack, with an adapter profile or none.
     Check {
         stack: Stack,
-        adapter: Adapter,
+        adapter: Option<Arc<Profile>>,
         fixture: Arc<Fixture>,
         check: Check,
     },
@@ -61,15 +62,83 @@ pub enum Work {
 pub struct Trial {
     /// `stack/adapter/fixture/check`.
     pub name: String,
-    /// Why the trial is skipped, if it is.
+    /// The adapter column of the matrix (`none` for fixtures built without one).
+    pub adapter: String,
+    /// The check row of the matrix: `stack/fixture/check`.
+    pub row: String,
+    /// Why the trial does not apply, if it does not (it is skipped).
     pub skipped: Option<String>,
+    /// The adapter profile's reason, when it lists this check as a known deviation.
+    pub deviation: Option<String>,
     /// What it runs.
     pub work: Work,
 }
 
-/// Lists the trials for the fixtures in `fixtures_dir` on the given stacks; builds nothing.
-pub fn trials(fixtures_dir: &Path, stacks: &[Stack]) -> Result<Vec<Trial>, String> {
+/// How a trial ended, judged against the adapter's known deviations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The check passed.
+    Pass,
+    /// The check failed; the whole message.
+    Fail(String),
+    /// The check failed where the profile lists a known deviation.
+    Deviation { reason: String, detail: String },
+    /// The profile lists a deviation, but the check passed: the list is out of date.
+    StaleDeviation(String),
+    /// The check does not apply; why.
+    NotApplicable(String),
+}
+
+impl Outcome {
+    /// True for outcomes that fail a run.
+    pub fn is_failure(&self) -> bool {
+        matches!(self, Outcome::Fail(_) | Outcome::StaleDeviation(_))
+    }
+}
+
+/// The stacks a run uses: the named ones, or else the default stacks plus every stack a
+/// selected profile lists.
+pub fn select_stacks(
+    all: Vec<Stack>,
+    names: &[String],
+    profiles: &[Arc<Profile>],
+) -> Result<Vec<Stack>, String> {
+    for name in names {
+        if !all.iter().any(|s| &s.name == name) {
+            let known: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
+            return Err(format!(
+                "unknown stack `{name}`; known stacks: {}",
+                known.join(", ")
+            ));
+        }
+    }
+    Ok(all
+        .into_iter()
+        .filter(|s| {
+            if !names.is_empty() {
+                return names.contains(&s.name);
+            }
+            s.default
+                || profiles
+                    .iter()
+                    .any(|p| p.stacks.as_ref().is_some_and(|l| l.contains(&s.name)))
+        })
+        .collect())
+}
+
+/// Lists the trials for the fixtures in `fixtures_dir` on the given stacks, through each
+/// adapter profile; builds nothing. Fixtures built without an adapter run once per stack.
+pub fn trials(
+    fixtures_dir: &Path,
+    stacks: &[Stack],
+    profiles: &[Arc<Profile>],
+) -> Result<Vec<Trial>, String> {
     let fixtures = case::discover(fixtures_dir).map_err(|e| e.to_string())?;
+    let default_stacks: Vec<String> = stacks
+        .iter()
+        .filter(|s| s.default)
+        .map(|s| s.name.clone())
+        .collect();
     let mut out = Vec::new();
     for fixture in fixtures {
         let fixture = match fixture {
@@ -77,56 +146,67 @@ pub fn trials(fixtures_dir: &Path, stacks: &[Stack]) -> Result<Vec<Trial>, Strin
             Err((name, e)) => {
                 out.push(Trial {
                     name: format!("fixtures/{name}/case.toml"),
+                    adapter: String::new(),
+                    row: format!("fixtures/{name}/case.toml"),
                     skipped: None,
+                    deviation: None,
                     work: Work::BadCase(e.to_string()),
                 });
                 continue;
             }
         };
-        let adapter = if fixture.case.build.adapter {
-            Adapter::Node
+        let adapters: Vec<Option<Arc<Profile>>> = if fixture.case.build.adapter {
+            profiles.iter().cloned().map(Some).collect()
         } else {
-            Adapter::None
+            vec![None]
         };
-        let mut checks = if fixture.case.build.expect_error.is_some() {
-            vec![Check::BuildError]
-        } else {
-            vec![Check::Dist, Check::Routes]
-        };
-        if adapter != Adapter::None {
-            checks.extend((0..fixture.case.requests.len()).map(Check::Http));
-        }
-        for stack in stacks {
-            for &check in &checks {
-                out.push(Trial {
-                    name: format!(
-                        "{}/{}/{}/{}",
-                        stack.name,
-                        adapter.name(),
-                        fixture.name,
-                        check.name(&fixture)
-                    ),
-                    skipped: fixture
-                        .case
-                        .build
-                        .skip
-                        .get(&stack.name)
-                        .cloned()
-                        .or_else(|| match check {
-                            Check::Http(i) => fixture.case.requests[i]
-                                .get_ref()
-                                .skip
-                                .get(&stack.name)
-                                .cloned(),
-                            _ => None,
-                        }),
-                    work: Work::Check {
-                        stack: stack.clone(),
-                        adapter,
-                        fixture: fixture.clone(),
-                        check,
-                    },
-                });
+        for adapter in adapters {
+            let mut checks = if fixture.case.build.expect_error.is_some() {
+                vec![Check::BuildError]
+            } else {
+                vec![Check::Routes]
+            };
+            if fixture.case.build.expect_error.is_none()
+                && adapter.as_ref().is_none_or(|p| p.output.snapshot)
+            {
+                checks.insert(0, Check::Dist);
+            }
+            if adapter.is_some() {
+                checks.extend((0..fixture.case.requests.len()).map(Check::Http));
+            }
+            let adapter_name = adapter.as_ref().map_or("none", |p| p.name.as_str());
+            for stack in stacks {
+                let not_applicable = adapter
+                    .as_ref()
+                    .and_then(|p| p.not_applicable(stack, &default_stacks));
+                for &check in &checks {
+                    let row = format!("{}/{}/{}", stack.name, fixture.name, check.name(&fixture));
+                    let case_skip = fixture.case.build.skip.get(&stack.name).or(match check {
+                        Check::Http(i) => fixture.case.requests[i].get_ref().skip.get(&stack.name),
+                        _ => None,
+                    });
+                    out.push(Trial {
+                        name: format!(
+                            "{}/{adapter_name}/{}/{}",
+                            stack.name,
+                            fixture.name,
+                            check.name(&fixture)
+                        ),
+                        adapter: adapter_name.to_string(),
+                        skipped: not_applicable.clone().or(case_skip.cloned()),
+                        deviation: adapter
+                            .as_ref()
+                            .and_then(|p| p.deviation(&row))
+                            .map(str::to_string),
+                        row,
+                        work: Work::Check {
+                            stack: stack.clone(),
+                            adapter: adapter.clone(),
+                            fixture: fixture.clone(),
+                            check,
+                        },
+                    });
+                }
             }
         }
     }
@@ -140,14 +220,17 @@ type Once<T> = Arc<OnceLock<Result<T, String>>>;
 /// Reports progress lines.
 type Progress = Box<dyn Fn(&str) + Send + Sync>;
 
-/// Shared, lazily filled state of a run: the tools and the installed stacks.
+/// Shared, lazily filled state of a run: the tools, the installed stacks and the servers.
 pub struct Runner {
     tools: OnceLock<Result<Tools, String>>,
-    installs: Mutex<BTreeMap<String, Once<InstalledStack>>>,
+    installs: Mutex<BTreeMap<PathBuf, Once<InstalledStack>>>,
     progress: Option<Progress>,
     snapshot_dir: PathBuf,
-    servers: Mutex<BTreeMap<PathBuf, Once<Arc<Server>>>>,
+    servers: Mutex<BTreeMap<ServerKey, Once<Arc<Server>>>>,
 }
+
+/// A server is one build (its workdir) served as one profile (its file) says.
+type ServerKey = (PathBuf, PathBuf);
 
 impl Default for Runner {
     fn default() -> Self {
@@ -192,7 +275,7 @@ impl Runner {
             .installs
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .entry(stack.name.clone())
+            .entry(stack.dir.clone())
             .or_default()
             .clone();
         cell.get_or_init(|| {
@@ -201,23 +284,72 @@ impl Runner {
         .clone()
     }
 
-    /// The server of a build, started on first use and shared by its request trials;
-    /// it is stopped when the runner is dropped.
-    pub fn server(&self, build: &Build, stack: &InstalledStack) -> Result<Arc<Server>, String> {
+    /// The stack with the profile's packages added, installed and checked.
+    pub fn installed_with(
+        &self,
+        stack: &Stack,
+        profile: Option<&Profile>,
+    ) -> Result<InstalledStack, String> {
+        let Some(profile) = profile else {
+            return self.installed(stack);
+        };
+        let source = profile.install_source(stack).map_err(|e| e.to_string())?;
+        let installed = self.installed(&source)?;
+        profile
+            .check_installed(&installed)
+            .map_err(|e| e.to_string())?;
+        Ok(installed)
+    }
+
+    /// The server of a build under a profile, started as the profile says on first use and
+    /// shared by its request trials; it is stopped when the runner is dropped.
+    pub fn server(
+        &self,
+        build: &Build,
+        stack: &InstalledStack,
+        profile: &Profile,
+    ) -> Result<Arc<Server>, String> {
         let cell = self
             .servers
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .entry(build.workdir.clone())
+            .entry((build.workdir.clone(), profile.file.clone()))
             .or_default()
             .clone();
         cell.get_or_init(|| {
-            let launch = Launch::node_standalone(build, stack).map_err(|e| e.to_string())?;
-            Server::start(&launch, serve::ready_timeout())
+            let entry = profile.entry(build);
+            if !entry.exists() {
+                return Err(format!(
+                    "the build has no {} (output.entry of {}); the adapter wrote:\n{}",
+                    entry.display(),
+                    profile.file.display(),
+                    tree::listing(&build.out_dir(), &redactor_for(build, None))
+                ));
+            }
+            let launch = profile.launch(build, stack);
+            Server::start(&launch, profile.ready_timeout())
                 .map(Arc::new)
-                .map_err(|e| e.to_string())
+                .map_err(|e| format!("adapter `{}`: {e}", profile.name))
         })
         .clone()
+    }
+
+    /// Runs one trial and judges it against the adapter's known deviations.
+    pub fn judge(&self, trial: &Trial) -> Outcome {
+        if let Some(why) = &trial.skipped {
+            return Outcome::NotApplicable(why.clone());
+        }
+        match (self.run(trial), &trial.deviation) {
+            (Ok(()), None) => Outcome::Pass,
+            (Err(message), None) => Outcome::Fail(message),
+            (Err(detail), Some(reason)) => Outcome::Deviation {
+                reason: reason.clone(),
+                detail,
+            },
+            (Ok(()), Some(reason)) => Outcome::StaleDeviation(format!(
+                "listed as a known deviation ({reason}), but the check passed: remove it from the profile"
+            )),
+        }
     }
 
     /// Runs one trial; `Err` carries the whole failure message.
@@ -226,40 +358,51 @@ impl Runner {
             Work::BadCase(message) => Err(message.clone()),
             Work::Check {
                 stack,
-                adapter,
+                adapter: profile,
                 fixture,
                 check,
             } => {
-                let installed = self.installed(stack)?;
+                let installed = self.installed_with(stack, profile.as_deref())?;
+                let adapter = profile.as_ref().map_or_else(Adapter::none, |p| p.adapter());
                 let build = build::build(&BuildRequest {
                     label: &fixture.name,
                     project: &fixture.dir,
                     stack: &installed,
-                    adapter: *adapter,
+                    adapter: &adapter,
                     use_cache: true,
                 })
                 .map_err(|e| e.to_string())?;
-                let snapshot = format!(
-                    "{}__{}__{}__{}",
-                    stack.name,
-                    adapter.name(),
-                    fixture.name,
-                    check.name(fixture)
-                );
-                let snapshot = (self.snapshot_dir.as_path(), snapshot.as_str());
+                let snapshot_dir = self.snapshot_dir.as_path();
                 match check {
-                    Check::Routes => check_routes(fixture, *adapter, &build, snapshot),
-                    Check::Dist => check_dist(&build, snapshot),
-                    Check::BuildError => check_build_error(fixture, *adapter, &build),
+                    Check::Routes => check_routes(
+                        fixture,
+                        &adapter,
+                        &build,
+                        (
+                            snapshot_dir,
+                            &format!("{}__{}__routes", stack.name, fixture.name),
+                        ),
+                    ),
+                    Check::Dist => check_dist(
+                        &build,
+                        (
+                            snapshot_dir,
+                            &format!("{}__{}__{}__dist", stack.name, adapter.name(), fixture.name),
+                        ),
+                    ),
+                    Check::BuildError => check_build_error(fixture, &adapter, &build),
                     Check::Http(i) => {
                         if !build.succeeded {
                             return Err(build_failed(&build));
                         }
-                        let server = self.server(&build, &installed)?;
+                        let Some(profile) = profile else {
+                            return Err("a request check needs an adapter".into());
+                        };
+                        let server = self.server(&build, &installed, profile)?;
                         let target = Target {
                             base: server.base_url(),
                             server_log: &server.log,
-                            client_dir: build.client_dir(),
+                            client_dir: Some(profile.static_dir(&build)),
                             limits: http::Limits::default(),
                         };
                         run_request(fixture.case.requests[*i].get_ref(), &target)
@@ -318,10 +461,10 @@ pub fn classify_build(build: &Build) -> Result<Classification, String> {
 }
 
 /// What the rules model predicts for a fixture built with `adapter`.
-fn model_prediction(fixture: &Fixture, adapter: Adapter) -> Result<rules::Prediction, String> {
+fn model_prediction(fixture: &Fixture, adapter: &Adapter) -> Result<rules::Prediction, String> {
     let project = rules::Project::read(&fixture.dir).map_err(|e| e.to_string())?;
     // The harness adds an adapter unless the fixture builds without one.
-    let assumed = (adapter != Adapter::None).then_some(true);
+    let assumed = (!adapter.is_none()).then_some(true);
     Ok(rules::predict(&project, assumed))
 }
 
@@ -371,7 +514,7 @@ pub fn model_mismatches(prediction: &rules::Prediction, actual: &Classification)
 
 fn check_routes(
     fixture: &Fixture,
-    adapter: Adapter,
+    adapter: &Adapter,
     build: &Build,
     snapshot: (&Path, &str),
 ) -> Result<(), String> {
@@ -413,7 +556,7 @@ fn check_dist(build: &Build, snapshot: (&Path, &str)) -> Result<(), String> {
     )
 }
 
-fn check_build_error(fixture: &Fixture, adapter: Adapter, build: &Build) -> Result<(), String> {
+fn check_build_error(fixture: &Fixture, adapter: &Adapter, build: &Build) -> Result<(), String> {
     let expected = fixture
         .case
         .build

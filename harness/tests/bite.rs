@@ -5,9 +5,9 @@ use std::fs;
 use std::path::Path;
 
 use astro_conform::build::{self, Adapter, BuildRequest};
-use astro_conform::paths;
 use astro_conform::stack::{self, Stack, Tools};
 use astro_conform::suite::{self, Runner};
+use astro_conform::{adapter, paths};
 
 fn write(root: &Path, files: &[(&str, &str)]) {
     for (path, body) in files {
@@ -33,7 +33,8 @@ fn astro5() -> Stack {
 
 /// Runs the named trial of the fixtures in `fixtures`, with snapshots in `snapshots`.
 fn run_trial(fixtures: &Path, snapshots: &Path, name: &str) -> Result<(), String> {
-    let trials = suite::trials(fixtures, &[astro5()]).unwrap();
+    let node = std::sync::Arc::new(adapter::find("node").unwrap());
+    let trials = suite::trials(fixtures, &[astro5()], &[node]).unwrap();
     let trial = trials.iter().find(|t| t.name == name).unwrap_or_else(|| {
         panic!(
             "no trial {name} among {:?}",
@@ -60,7 +61,7 @@ fn a_wrong_routes_expectation_fails_and_names_both_modes() {
     write(
         &snapshots,
         &[(
-            "astro5__node__bite-wrong-routes__routes.snap",
+            "astro5__bite-wrong-routes__routes.snap",
             "---\nsource: harness/suite.rs\n---\n▶ src/pages/about.astro\n  └─ /about/index.html\nλ src/pages/live.astro\n",
         )],
     );
@@ -90,7 +91,7 @@ fn a_snapshot_that_differs_fails() {
         &snapshots,
         &[
             (
-                "astro5__node__bite-snapshot__routes.snap",
+                "astro5__bite-snapshot__routes.snap",
                 "---\nsource: harness/suite.rs\n---\n▶ src/pages/about.astro\n  └─ /about/index.html\n▶ src/pages/live.astro\n",
             ),
             (
@@ -174,7 +175,7 @@ fn a_tampered_build_makes_the_cross_check_fail() {
         label: "bite-tampered",
         project: project.path(),
         stack: &installed,
-        adapter: Adapter::Node,
+        adapter: &Adapter::node(),
         use_cache: false,
     })
     .unwrap();
@@ -237,7 +238,7 @@ fn a_route_the_model_mispredicts_fails_and_names_both_modes_and_the_reason() {
     write(
         &snapshots,
         &[(
-            "astro5__node__bite-model__routes.snap",
+            "astro5__bite-model__routes.snap",
             "---\nsource: harness/suite.rs\n---\nλ src/pages/about.astro\n",
         )],
     );

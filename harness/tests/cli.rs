@@ -184,7 +184,7 @@ fn an_unknown_stack_is_named_with_the_known_ones() {
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr.contains("unknown stack `astro9`; known stacks: astro5, astro7"),
+        stderr.contains("unknown stack `astro9`; known stacks: astro5, astro6, astro7"),
         "{stderr}"
     );
 }

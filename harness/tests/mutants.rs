@@ -204,7 +204,7 @@ struct Served {
 }
 
 fn serve(fixture: &str, installed: &InstalledStack) -> Served {
-    let build = common::built_fixture(fixture, installed, Adapter::Node);
+    let build = common::built_fixture(fixture, installed, Adapter::node());
     let fixture = Fixture::load(&paths::fixtures_dir().join(fixture)).unwrap();
     let launch = Launch::node_standalone(&build, installed).unwrap();
     let server = Server::start(&launch, serve::ready_timeout()).unwrap();

@@ -12,7 +12,7 @@ use astro_conform::serve::{self, Launch, ServeError, Server};
 use astro_conform::stack::InstalledStack;
 
 fn built(fixture: &str, stack_name: &str) -> (Build, InstalledStack) {
-    built_with(fixture, stack_name, Adapter::Node)
+    built_with(fixture, stack_name, Adapter::node())
 }
 
 fn built_with(fixture: &str, stack_name: &str, adapter: Adapter) -> (Build, InstalledStack) {
@@ -114,7 +114,7 @@ fn a_panic_mid_check_leaves_no_server_running() {
 
 #[test]
 fn a_build_without_server_entry_is_refused() {
-    let (build, installed) = built_with("blog-static", "astro5", Adapter::None);
+    let (build, installed) = built_with("blog-static", "astro5", Adapter::none());
     let err = Launch::node_standalone(&build, &installed).unwrap_err();
     assert!(err.to_string().contains("no server entry"), "{err}");
 }

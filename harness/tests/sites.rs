@@ -217,10 +217,10 @@ fn check_site(site: &Site, installed: &InstalledStack) -> Result<(), String> {
         label: "site",
         project: dir.path(),
         stack: installed,
-        adapter: if site.adapter {
-            Adapter::Node
+        adapter: &if site.adapter {
+            Adapter::node()
         } else {
-            Adapter::None
+            Adapter::none()
         },
         use_cache: true,
     })

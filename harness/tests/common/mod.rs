@@ -17,7 +17,7 @@ pub fn built_fixture(fixture: &str, installed: &InstalledStack, adapter: Adapter
         label: fixture,
         project: &paths::fixtures_dir().join(fixture),
         stack: installed,
-        adapter,
+        adapter: &adapter,
         use_cache: true,
     })
     .unwrap();

@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// Host server for an @astrojs/node build made with `mode: 'middleware'` (ours, part of
+// astro-conform; not shipped by Astro).
+//
+// Usage: HOST=127.0.0.1 PORT=4321 node node-middleware.mjs <project-dir>
+//
+// In middleware mode the adapter only exports `handler(req, res, next)` from
+// dist/server/entry.mjs; serving the prerendered pages and assets in dist/client is the
+// host's job. So this server first answers GET/HEAD from dist/client, then hands the
+// request to `handler`, whose `next` answers a plain 404 (no route) or 500 (an error).
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import http from 'node:http';
+import { extname, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
+  '.json': 'application/json', '.map': 'application/json', '.txt': 'text/plain; charset=utf-8',
+  '.xml': 'application/xml', '.svg': 'image/svg+xml', '.png': 'image/png', '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp', '.avif': 'image/avif',
+  '.ico': 'image/x-icon', '.woff': 'font/woff', '.woff2': 'font/woff2', '.wasm': 'application/wasm',
+};
+
+/** The regular file under `root` for a request path, or null: `/x/` -> x/index.html; `/x` -> x, then x/index.html. */
+async function staticFile(root, url) {
+  let path;
+  try {
+    path = decodeURIComponent(url.split('?')[0]);
+  } catch {
+    return null; // malformed %-escape: not a file of ours
+  }
+  if (!path.startsWith('/') || path.includes('\0')) return null;
+  for (const candidate of path.endsWith('/') ? [path + 'index.html'] : [path, path + '/index.html']) {
+    const file = resolve(root, '.' + candidate);
+    if (!file.startsWith(root + sep)) continue; // `..` would leave the client dir
+    const info = await stat(file).catch(() => null);
+    if (info?.isFile()) return { file, size: info.size };
+  }
+  return null;
+}
+
+function sendFile(req, res, { file, size }) {
+  const type = TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+  res.writeHead(200, { 'content-type': type, 'content-length': size });
+  if (req.method === 'HEAD') return res.end();
+  createReadStream(file).on('error', () => res.destroy()).pipe(res);
+}
+
+const project = process.argv[2];
+if (!project) {
+  console.error('usage: node node-middleware.mjs <project-dir>');
+  process.exit(2);
+}
+const root = resolve(project, 'dist/client');
+const { handler } = await import(pathToFileURL(resolve(project, 'dist/server/entry.mjs')).href);
+const host = process.env.HOST || '127.0.0.1';
+const port = Number(process.env.PORT || 4321);
+
+const server = http.createServer(async (req, res) => {
+  if (req.method === 'GET' || req.method === 'HEAD') {
+    const found = await staticFile(root, req.url);
+    if (found) return sendFile(req, res, found);
+  }
+  // Called by the handler when Astro has no route for the request (or with an error).
+  const next = (err) => {
+    if (err) console.error(err);
+    if (res.headersSent) return res.destroy();
+    res.writeHead(err ? 500 : 404, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(err ? 'Internal Server Error\n' : 'Not Found\n');
+  };
+  Promise.resolve(handler(req, res, next)).catch(next);
+});
+server.listen(port, host, () => console.log(`node-middleware host listening on http://${host}:${port}`));

@@ -1,0 +1,643 @@
+//! Adapter profiles: `adapters/<name>.toml`, or any path a user passes.
+//!
+//! A profile says which npm packages the adapter adds to a stack (pinned; the combined
+//! lockfile is committed at `<profile dir>/<name>/<stack>/`), what goes into the config's
+//! `adapter` field, which Astro versions and stacks it supports, how the built output is
+//! started and where it lands, and where the adapter is known to deviate. Profiles are
+//! strict: an unknown key is an error naming the file, line and key.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::build::{Adapter, Build};
+use crate::serve::Launch;
+use crate::stack::{InstalledStack, Stack};
+
+/// The placeholders a profile's `[serve]` strings may use.
+pub const PLACEHOLDERS: [&str; 8] = [
+    "node",
+    "project",
+    "modules",
+    "profile_dir",
+    "host",
+    "port",
+    "entry",
+    "static",
+];
+
+/// Errors of finding, reading and preparing profiles.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    #[error("{}:{line}:{column}: {message}", file.display())]
+    Invalid {
+        file: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("unknown adapter `{name}`: no {} (known: {}); pass a profile's path to use one from elsewhere", file.display(), known.join(", "))]
+    Unknown {
+        name: String,
+        file: PathBuf,
+        known: Vec<String>,
+    },
+    #[error(
+        "adapter `{adapter}` has no lockfile for stack `{stack}` ({}); create it with `astro-conform lock {adapter} --stack {stack}` (needs the npm registry)",
+        dir.display()
+    )]
+    NoLock {
+        adapter: String,
+        stack: String,
+        dir: PathBuf,
+    },
+    #[error(
+        "{} does not match adapter `{adapter}` on stack `{stack}` ({detail}); regenerate it with `astro-conform lock {adapter} --stack {stack}`",
+        file.display()
+    )]
+    StaleLock {
+        adapter: String,
+        stack: String,
+        file: PathBuf,
+        detail: String,
+    },
+    #[error("adapter `{adapter}`: package {package} {version} is not installed in {} after npm ci", modules.display())]
+    MissingPackage {
+        adapter: String,
+        package: String,
+        version: String,
+        modules: PathBuf,
+    },
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+}
+
+/// The file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileFile {
+    description: String,
+    #[serde(default)]
+    astro: Option<String>,
+    #[serde(default)]
+    stacks: Option<Vec<String>>,
+    #[serde(default)]
+    runner: Runner,
+    #[serde(default)]
+    packages: BTreeMap<String, String>,
+    config: ConfigSection,
+    output: OutputSection,
+    serve: ServeSection,
+    #[serde(default)]
+    deviations: BTreeMap<String, String>,
+}
+
+/// Who wrote the program that serves the built output.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Runner {
+    /// The adapter's own server or its vendor's tool.
+    #[default]
+    Adapter,
+    /// A runner of ours (the report says so).
+    Ours,
+}
+
+/// `[config]`: what the wrapper config adds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigSection {
+    /// The import line(s), e.g. `import node from '@astrojs/node';`.
+    pub import: String,
+    /// The expression placed in the config's `adapter` field.
+    pub adapter: String,
+}
+
+/// `[output]`: where the build lands.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSection {
+    /// The folder of static files, relative to the project (e.g. `dist/client`).
+    #[serde(rename = "static")]
+    pub static_dir: String,
+    /// The server entry (or runner input) that must exist after the build.
+    pub entry: String,
+    /// Snapshot the output tree (`dist` check) for this adapter.
+    #[serde(default)]
+    pub snapshot: bool,
+}
+
+/// `[serve]`: how the built output is started.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeSection {
+    /// Program and arguments; placeholders such as `{node}` and `{port}` are filled in.
+    pub command: Vec<String>,
+    /// Working directory (default `{project}`).
+    #[serde(default)]
+    pub cwd: Option<String>,
+    /// Environment added to the harness's own.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Seconds the server may take to answer its first HTTP request (default 30).
+    #[serde(default)]
+    pub ready_timeout: Option<u64>,
+}
+
+/// A loaded adapter profile.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// The file stem, used in trial names and reports.
+    pub name: String,
+    /// The profile file.
+    pub file: PathBuf,
+    /// One line saying what it runs.
+    pub description: String,
+    /// Supported Astro versions (a semver requirement), if limited.
+    pub astro: Option<semver::VersionReq>,
+    /// The stacks it runs on; `None`: the default stacks.
+    pub stacks: Option<Vec<String>>,
+    /// Who wrote the serving program.
+    pub runner: Runner,
+    /// npm packages added to the stack, pinned.
+    pub packages: BTreeMap<String, String>,
+    /// What the wrapper config adds.
+    pub config: ConfigSection,
+    /// Where the build lands.
+    pub output: OutputSection,
+    /// How the output is started.
+    pub serve: ServeSection,
+    /// Known deviations: a `stack/fixture/check` pattern (`*` matches anything) → reason.
+    pub deviations: Vec<(String, String)>,
+}
+
+/// `adapters/` of the repository.
+pub fn adapters_dir() -> PathBuf {
+    crate::paths::project_root().join("adapters")
+}
+
+impl Profile {
+    /// Reads and validates a profile file.
+    pub fn load(file: &Path) -> Result<Self, ProfileError> {
+        let text = fs::read_to_string(file).map_err(|source| ProfileError::Io {
+            context: format!("reading the adapter profile {}", file.display()),
+            source,
+        })?;
+        let mut profile = Self::parse(file, &text)?;
+        // Commands run in the build's workdir: `{profile_dir}` must not be relative.
+        if let Ok(absolute) = file.canonicalize() {
+            profile.file = absolute;
+        }
+        Ok(profile)
+    }
+
+    /// Parses the text of a profile.
+    pub fn parse(file: &Path, text: &str) -> Result<Self, ProfileError> {
+        let invalid = |(line, column, message): (usize, usize, String)| ProfileError::Invalid {
+            file: file.to_path_buf(),
+            line,
+            column,
+            message,
+        };
+        let raw: ProfileFile = crate::case::parse_strict(text).map_err(invalid)?;
+        let at_key = |key: &str, message: String| {
+            let offset = text.find(key).unwrap_or(0);
+            let (line, column) = crate::case::line_col(text, offset);
+            invalid((line, column, message))
+        };
+        let astro = match &raw.astro {
+            None => None,
+            Some(req) => Some(semver::VersionReq::parse(req).map_err(|e| {
+                at_key(
+                    "astro",
+                    format!("`astro = \"{req}\"` is not a version range: {e}"),
+                )
+            })?),
+        };
+        for (package, version) in &raw.packages {
+            if semver::Version::parse(version).is_err() {
+                return Err(at_key(
+                    package,
+                    format!(
+                        "package `{package}` must be pinned to an exact version, not `{version}`"
+                    ),
+                ));
+            }
+        }
+        if raw.serve.command.is_empty() {
+            return Err(at_key("command", "`serve.command` is empty".into()));
+        }
+        let strings = raw
+            .serve
+            .command
+            .iter()
+            .chain(raw.serve.cwd.iter())
+            .chain(raw.serve.env.values());
+        for s in strings {
+            if let Some(bad) = unknown_placeholder(s) {
+                return Err(at_key(
+                    s,
+                    format!(
+                        "unknown placeholder `{{{bad}}}` in `{s}`; known: {}",
+                        PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(" ")
+                    ),
+                ));
+            }
+        }
+        for pattern in raw.deviations.keys() {
+            if pattern.split('/').count() < 3 {
+                return Err(at_key(
+                    pattern,
+                    format!(
+                        "deviation `{pattern}` must name stack/fixture/check (`*` matches anything)"
+                    ),
+                ));
+            }
+        }
+        let name = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(Self {
+            name,
+            file: file.to_path_buf(),
+            description: raw.description,
+            astro,
+            stacks: raw.stacks,
+            runner: raw.runner,
+            packages: raw.packages,
+            config: raw.config,
+            output: raw.output,
+            serve: raw.serve,
+            deviations: raw.deviations.into_iter().collect(),
+        })
+    }
+
+    /// The folder the profile lives in (its lockfiles and helper scripts are below it).
+    pub fn dir(&self) -> PathBuf {
+        self.file
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
+    /// What the wrapper config adds for this adapter.
+    pub fn adapter(&self) -> Adapter {
+        Adapter::new(&self.name, &self.config.import, &self.config.adapter)
+    }
+
+    /// Why this profile does not run on `stack`, if it does not.
+    pub fn not_applicable(&self, stack: &Stack, default_stacks: &[String]) -> Option<String> {
+        let listed = match &self.stacks {
+            Some(list) => list.contains(&stack.name),
+            None => default_stacks.contains(&stack.name),
+        };
+        if !listed {
+            let on = self
+                .stacks
+                .as_ref()
+                .map_or("the default stacks".to_string(), |l| l.join(", "));
+            return Some(format!("adapter `{}` runs on {on}", self.name));
+        }
+        let (Some(req), Some(version)) = (&self.astro, &stack.astro) else {
+            return None;
+        };
+        (!req.matches(version)).then(|| {
+            format!(
+                "adapter `{}` supports astro {req}; stack {} has {version}",
+                self.name, stack.name
+            )
+        })
+    }
+
+    /// The reason of the known deviation matching `stack/fixture/check`, if any.
+    pub fn deviation(&self, check: &str) -> Option<&str> {
+        self.deviations
+            .iter()
+            .find(|(pattern, _)| wildcard_match(pattern, check))
+            .map(|(_, reason)| reason.as_str())
+    }
+
+    /// The folder with this adapter's package.json and lockfile for `stack`.
+    pub fn lock_dir(&self, stack: &Stack) -> PathBuf {
+        self.dir().join(&self.name).join(&stack.name)
+    }
+
+    /// The package.json of `stack` with this adapter's packages added.
+    pub fn manifest(&self, stack: &Stack) -> Result<serde_json::Value, ProfileError> {
+        let path = stack.dir.join("package.json");
+        let text = fs::read_to_string(&path).map_err(|source| ProfileError::Io {
+            context: format!("reading {}", path.display()),
+            source,
+        })?;
+        let mut manifest: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| ProfileError::Io {
+                context: format!("reading {}", path.display()),
+                source: std::io::Error::other(e),
+            })?;
+        manifest["name"] = format!("astro-conform-{}-{}", stack.name, self.name).into();
+        manifest["description"] = format!("stack {} with {}", stack.name, self.description).into();
+        if let Some(obj) = manifest.as_object_mut() {
+            obj.remove("astro-conform");
+        }
+        let deps = manifest
+            .pointer_mut("/dependencies")
+            .and_then(|d| d.as_object_mut());
+        if let Some(deps) = deps {
+            for (package, version) in &self.packages {
+                deps.insert(package.clone(), version.clone().into());
+            }
+            deps.sort_keys();
+        }
+        Ok(manifest)
+    }
+
+    /// What to install for `stack`: the stack itself when the profile adds no packages,
+    /// else the committed lock folder (checked against the profile and the stack).
+    pub fn install_source(&self, stack: &Stack) -> Result<Stack, ProfileError> {
+        if self.packages.is_empty() {
+            return Ok(stack.clone());
+        }
+        let dir = self.lock_dir(stack);
+        let no_lock = || ProfileError::NoLock {
+            adapter: self.name.clone(),
+            stack: stack.name.clone(),
+            dir: dir.clone(),
+        };
+        if !dir.join("package-lock.json").is_file() {
+            return Err(no_lock());
+        }
+        let file = dir.join("package.json");
+        let written: serde_json::Value = fs::read_to_string(&file)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .ok_or_else(no_lock)?;
+        let expected = self.manifest(stack)?;
+        for key in ["dependencies", "engines"] {
+            if written.get(key) != expected.get(key) {
+                return Err(ProfileError::StaleLock {
+                    adapter: self.name.clone(),
+                    stack: stack.name.clone(),
+                    file,
+                    detail: format!(
+                        "`{key}` is {}, expected {}",
+                        written.get(key).unwrap_or(&serde_json::Value::Null),
+                        expected.get(key).unwrap_or(&serde_json::Value::Null)
+                    ),
+                });
+            }
+        }
+        Stack::load(&dir).map_err(|e| ProfileError::Io {
+            context: format!("reading {}", dir.display()),
+            source: std::io::Error::other(e.to_string()),
+        })
+    }
+
+    /// Checks that every package of the profile is installed at its pinned version.
+    pub fn check_installed(&self, installed: &InstalledStack) -> Result<(), ProfileError> {
+        for (package, version) in &self.packages {
+            let path = installed.node_modules.join(package).join("package.json");
+            let found = fs::read_to_string(&path)
+                .ok()
+                .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                .and_then(|v| v["version"].as_str().map(str::to_string));
+            if found.as_deref() != Some(version.as_str()) {
+                return Err(ProfileError::MissingPackage {
+                    adapter: self.name.clone(),
+                    package: package.clone(),
+                    version: version.clone(),
+                    modules: installed.node_modules.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The server entry of a build, per `output.entry`.
+    pub fn entry(&self, build: &Build) -> PathBuf {
+        build.workdir.join(&self.output.entry)
+    }
+
+    /// The static files of a build, per `output.static`.
+    pub fn static_dir(&self, build: &Build) -> PathBuf {
+        build.workdir.join(&self.output.static_dir)
+    }
+
+    /// How to start a build's output; `{port}` is filled in when the server starts.
+    pub fn launch(&self, build: &Build, installed: &InstalledStack) -> Launch {
+        let fill = |s: &str| {
+            let mut out = s.to_string();
+            for (key, value) in [
+                ("node", installed.node.binary.to_string_lossy().into_owned()),
+                ("project", build.workdir.to_string_lossy().into_owned()),
+                (
+                    "modules",
+                    installed.node_modules.to_string_lossy().into_owned(),
+                ),
+                ("profile_dir", self.dir().to_string_lossy().into_owned()),
+                ("host", "127.0.0.1".into()),
+                ("entry", self.entry(build).to_string_lossy().into_owned()),
+                (
+                    "static",
+                    self.static_dir(build).to_string_lossy().into_owned(),
+                ),
+            ] {
+                out = out.replace(&format!("{{{key}}}"), &value);
+            }
+            out
+        };
+        let mut env = vec![
+            (
+                "PATH".to_string(),
+                installed.path_var.to_string_lossy().into_owned(),
+            ),
+            ("ASTRO_TELEMETRY_DISABLED".into(), "1".into()),
+            ("NO_COLOR".into(), "1".into()),
+        ];
+        env.extend(self.serve.env.iter().map(|(k, v)| (k.clone(), fill(v))));
+        Launch {
+            program: PathBuf::from(fill(&self.serve.command[0])),
+            args: self.serve.command[1..].iter().map(|a| fill(a)).collect(),
+            cwd: PathBuf::from(fill(self.serve.cwd.as_deref().unwrap_or("{project}"))),
+            env,
+            log_dir: build.workdir.join(crate::build::HARNESS_DIR).join("logs"),
+        }
+    }
+
+    /// How long the server may take to become ready.
+    pub fn ready_timeout(&self) -> std::time::Duration {
+        match self.serve.ready_timeout {
+            Some(secs) => std::time::Duration::from_secs(secs),
+            None => crate::serve::ready_timeout(),
+        }
+    }
+}
+
+/// The first `{name}` in `s` that is not a known placeholder.
+fn unknown_placeholder(s: &str) -> Option<&str> {
+    let mut rest = s;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let close = after.find('}')?;
+        let name = &after[..close];
+        if !PLACEHOLDERS.contains(&name) {
+            return Some(name);
+        }
+        rest = &after[close + 1..];
+    }
+    None
+}
+
+/// True when `text` matches `pattern`, where `*` matches any run of characters.
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last) {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for part in &parts[1..parts.len() - 1] {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// Every profile in `dir` (`*.toml`), sorted by name.
+pub fn discover(dir: &Path) -> Result<Vec<Profile>, ProfileError> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(|source| ProfileError::Io {
+            context: format!("reading {}", dir.display()),
+            source,
+        })?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort_by_key(|f| f.file_stem().map(|s| s.to_os_string()));
+    files.iter().map(|f| Profile::load(f)).collect()
+}
+
+/// A profile by name (`adapters/<name>.toml`) or by path (anything with a `/` or ending
+/// in `.toml`).
+pub fn find(name_or_path: &str) -> Result<Profile, ProfileError> {
+    if name_or_path.contains('/') || name_or_path.ends_with(".toml") {
+        return Profile::load(Path::new(name_or_path));
+    }
+    let file = adapters_dir().join(format!("{name_or_path}.toml"));
+    if !file.is_file() {
+        let known = discover(&adapters_dir())
+            .map(|ps| ps.into_iter().map(|p| p.name).collect())
+            .unwrap_or_default();
+        return Err(ProfileError::Unknown {
+            name: name_or_path.to_string(),
+            file,
+            known,
+        });
+    }
+    Profile::load(&file)
+}
+
+/// The profiles named on a command line: names, paths, or `all` (every shipped profile).
+pub fn select(names: &[String]) -> Result<Vec<Profile>, ProfileError> {
+    let mut out: Vec<Profile> = Vec::new();
+    for name in names {
+        let found = if name == "all" {
+            discover(&adapters_dir())?
+        } else {
+            vec![find(name)?]
+        };
+        for p in found {
+            if !out.iter().any(|o| o.name == p.name) {
+                out.push(p);
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NODE: &str = r#"
+description = "node"
+[config]
+import = "import node from '@astrojs/node';"
+adapter = "node({ mode: 'standalone' })"
+[output]
+static = "dist/client"
+entry = "dist/server/entry.mjs"
+[serve]
+command = ["{node}", "{entry}"]
+env = { HOST = "{host}", PORT = "{port}" }
+"#;
+
+    fn parse(text: &str) -> Result<Profile, ProfileError> {
+        Profile::parse(Path::new("adapters/x.toml"), text)
+    }
+
+    #[test]
+    fn a_minimal_profile_parses() {
+        let p = parse(NODE).unwrap();
+        assert_eq!(p.name, "x");
+        assert_eq!(p.runner, Runner::Adapter);
+        assert!(p.packages.is_empty());
+    }
+
+    #[test]
+    fn bad_profiles_name_file_line_and_key() {
+        let msg = parse(&format!("{NODE}colour = 1\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.starts_with("adapters/x.toml:"), "{msg}");
+        assert!(msg.contains("unknown field `colour`"), "{msg}");
+        let msg = parse(&NODE.replace("{entry}\"]", "{entri}\"]"))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("unknown placeholder `{entri}`"), "{msg}");
+        assert!(msg.starts_with("adapters/x.toml:10:"), "{msg}");
+        let msg = parse(&format!("{NODE}[packages]\nwrangler = \"^4\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("exact version, not `^4`"), "{msg}");
+        let msg = parse(&format!("{NODE}[deviations]\n\"routing\" = \"x\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("stack/fixture/check"), "{msg}");
+        let msg = parse(&NODE.replace("[serve]", "[serv]"))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("serv"), "{msg}");
+    }
+
+    #[test]
+    fn deviation_patterns_match_with_wildcards() {
+        assert!(wildcard_match(
+            "*/routing/http/*",
+            "astro7/routing/http/about"
+        ));
+        assert!(wildcard_match("astro7/x/routes", "astro7/x/routes"));
+        assert!(!wildcard_match("astro7/x/routes", "astro5/x/routes"));
+        assert!(wildcard_match("*/x/http/a*b", "astro5/x/http/a-b"));
+        assert!(!wildcard_match("*/x/http/a*b", "astro5/x/http/a-c"));
+        assert!(!wildcard_match("a*a", "a"));
+    }
+
+    #[test]
+    fn unknown_adapter_lists_the_known_ones() {
+        let msg = find("nodee").unwrap_err().to_string();
+        assert!(msg.contains("unknown adapter `nodee`"), "{msg}");
+        assert!(msg.contains("node, node-middleware"), "{msg}");
+    }
+}

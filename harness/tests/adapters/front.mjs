@@ -1,0 +1,125 @@
+// A deliberately broken front for the @astrojs/node standalone server: test-only.
+//
+// Usage: HOST=127.0.0.1 PORT=<port> node front.mjs <mutation> <dist/server/entry.mjs>
+//
+// It starts the real server on a free port of its own, waits until it answers, then listens
+// on HOST:PORT and forwards every request to it (Host header and body unchanged), breaking
+// the responses in one way:
+//   passthrough         nothing (the control: every check must pass through it)
+//   buffer-stream       holds the whole body back and sends it at once, complete
+//   merge-cookies       joins all Set-Cookie lines into one, as headers.entries() would
+//   redirect-200        answers every 3xx with 200 OK and no Location
+//   trailing-slash-404  answers 404 for any path ending in "/" other than "/" itself
+// The child server shares this process group, so the harness stops both together.
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+
+const [mutation, entry] = process.argv.slice(2);
+const MUTATIONS = ['passthrough', 'buffer-stream', 'merge-cookies', 'redirect-200', 'trailing-slash-404'];
+if (!MUTATIONS.includes(mutation) || !entry) {
+  console.error(`usage: node front.mjs <${MUTATIONS.join('|')}> <entry.mjs>`);
+  process.exit(2);
+}
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding']);
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = http.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+    probe.on('error', reject);
+  });
+}
+
+async function waitForUpstream(port, child) {
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode})`);
+    const up = await new Promise((resolve) => {
+      const req = http.request({ host: '127.0.0.1', port, method: 'HEAD', path: '/' }, (res) => {
+        res.resume();
+        resolve(true);
+      });
+      req.on('error', () => resolve(false));
+      req.end();
+    });
+    if (up) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the server did not answer within 30 s');
+}
+
+/** The upstream's header lines after the mutation, as [name, value] pairs. */
+function headerPairs(upstream) {
+  const pairs = [];
+  for (let i = 0; i < upstream.rawHeaders.length; i += 2) {
+    const name = upstream.rawHeaders[i];
+    if (!HOP_BY_HOP.has(name.toLowerCase())) pairs.push([name, upstream.rawHeaders[i + 1]]);
+  }
+  if (mutation === 'merge-cookies') {
+    const cookies = pairs.filter(([n]) => n.toLowerCase() === 'set-cookie').map(([, v]) => v);
+    const rest = pairs.filter(([n]) => n.toLowerCase() !== 'set-cookie');
+    if (cookies.length) rest.push(['Set-Cookie', cookies.join(', ')]);
+    return rest;
+  }
+  if (mutation === 'redirect-200' && upstream.statusCode >= 300 && upstream.statusCode < 400) {
+    return pairs.filter(([n]) => n.toLowerCase() !== 'location');
+  }
+  return pairs;
+}
+
+function forward(upstreamPort, req, res) {
+  const path = req.url.split('?')[0];
+  if (mutation === 'trailing-slash-404' && path.length > 1 && path.endsWith('/')) {
+    req.resume();
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found (trailing slash)');
+    return;
+  }
+  const out = http.request(
+    { host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers },
+    (upstream) => {
+      let status = upstream.statusCode;
+      let reason = upstream.statusMessage;
+      if (mutation === 'redirect-200' && status >= 300 && status < 400) [status, reason] = [200, 'OK'];
+      const flat = headerPairs(upstream).flat();
+      if (mutation === 'buffer-stream') {
+        const chunks = [];
+        const send = () => {
+          const body = Buffer.concat(chunks);
+          res.writeHead(status, reason, [...flat, 'Content-Length', String(body.length)]);
+          res.end(body);
+        };
+        upstream.on('data', (c) => chunks.push(c));
+        upstream.on('end', send);
+        upstream.on('aborted', send);
+        upstream.on('error', () => {});
+        return;
+      }
+      res.writeHead(status, reason, flat);
+      res.flushHeaders();
+      upstream.on('data', (c) => res.write(c));
+      upstream.on('end', () => res.end());
+      // An aborted upstream body stays aborted downstream.
+      upstream.on('aborted', () => res.destroy());
+      upstream.on('error', () => res.destroy());
+    },
+  );
+  out.on('error', (e) => {
+    if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' }).end(`front: ${e.message}`);
+    else res.destroy();
+  });
+  req.pipe(out);
+}
+
+const upstreamPort = await freePort();
+const child = spawn(process.execPath, [entry], {
+  env: { ...process.env, HOST: '127.0.0.1', PORT: String(upstreamPort) },
+  stdio: 'inherit',
+});
+child.on('exit', (code) => process.exit(code ?? 1));
+await waitForUpstream(upstreamPort, child);
+http
+  .createServer((req, res) => forward(upstreamPort, req, res))
+  .listen(Number(process.env.PORT), process.env.HOST ?? '127.0.0.1', () =>
+    console.log(`front (${mutation}) on ${process.env.HOST}:${process.env.PORT} → 127.0.0.1:${upstreamPort}`),
+  );

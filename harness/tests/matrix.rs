@@ -1,0 +1,138 @@
+//! Proof that the matrix tells the truth: mutant adapters, each the node adapter behind a
+//! deliberately broken front (or built with a broken hook), run through the whole suite.
+//! The unbroken node profile and a faithful front must pass every check; each mutant must
+//! fail exactly the checks that depend on what it breaks, judged from the case files, and
+//! nothing else. Runs on astro7 (the fronts share the node builds).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use astro_conform::adapter::{self, Profile};
+use astro_conform::classify::Mode;
+use astro_conform::expect::RequestCase;
+use astro_conform::report::{Matrix, Status};
+use astro_conform::suite::{self, Check, Runner, Trial, Work};
+use astro_conform::{paths, rules, stack};
+
+/// Does `mutant` break `trial`? Decided from what the case expects, not from a run.
+fn breaks(mutant: &str, trial: &Trial) -> bool {
+    let Work::Check { fixture, check, .. } = &trial.work else {
+        return false;
+    };
+    let request = |i: usize| -> &RequestCase { fixture.case.requests[i].get_ref() };
+    match (mutant, *check) {
+        ("prerender-on-demand", Check::Routes) => {
+            // Every ▶ route the model predicts turns λ.
+            let project = rules::Project::read(&fixture.dir).unwrap();
+            rules::predict(&project, Some(true))
+                .routes
+                .iter()
+                .any(|r| r.mode == Mode::Prerendered)
+        }
+        ("prerender-on-demand", Check::Http(i)) => {
+            // No file is built once any more.
+            let e = &request(i).expect;
+            e.built_file.is_some() || e.varies == Some(false)
+        }
+        ("front-buffer-stream", Check::Http(i)) => {
+            let e = &request(i).expect;
+            e.stream.is_some() || e.complete == Some(false)
+        }
+        ("front-merge-cookies", Check::Http(i)) => {
+            let e = &request(i).expect;
+            e.cookie_count.is_some_and(|n| n >= 2) || e.cookies.len() >= 2
+        }
+        ("front-redirect-200", Check::Http(i)) => {
+            let e = &request(i).expect;
+            e.status.is_some_and(|s| (300..400).contains(&s)) || e.location.is_some()
+        }
+        ("front-trailing-slash-404", Check::Http(i)) => {
+            let r = request(i);
+            let path = r
+                .path
+                .as_deref()
+                .or(r.path_from.as_ref().map(|f| f.page.as_str()))
+                .unwrap_or_default();
+            let path = path.split('?').next().unwrap_or_default();
+            path.len() > 1 && path.ends_with('/')
+        }
+        _ => false,
+    }
+}
+
+fn mutant(name: &str) -> Arc<Profile> {
+    let file = paths::project_root().join(format!("harness/tests/adapters/{name}.toml"));
+    Arc::new(Profile::load(&file).unwrap())
+}
+
+#[test]
+fn each_mutant_fails_exactly_the_checks_it_breaks() {
+    let mutants = [
+        "front-passthrough",
+        "front-buffer-stream",
+        "front-merge-cookies",
+        "front-redirect-200",
+        "front-trailing-slash-404",
+        "prerender-on-demand",
+    ];
+    let mut profiles = vec![Arc::new(adapter::find("node").unwrap())];
+    profiles.extend(mutants.iter().map(|m| mutant(m)));
+    let astro7 = stack::find(&paths::stacks_dir(), "astro7").unwrap();
+    let trials = suite::trials(&paths::fixtures_dir(), &[astro7], &profiles).unwrap();
+    let runner = Runner::with_progress(|m| eprintln!("astro-conform: {m}"));
+    // Two workers, like `run -j 2`; the trials of one build share its server.
+    let (a, b) = trials.split_at(trials.len() / 2);
+    let run = |part: &[Trial]| part.iter().map(|t| runner.judge(t)).collect::<Vec<_>>();
+    let outcomes: Vec<_> = std::thread::scope(|scope| {
+        let second = scope.spawn(|| run(b));
+        let mut out = run(a);
+        out.extend(second.join().unwrap());
+        out
+    });
+    let pairs: Vec<_> = trials.iter().zip(outcomes.iter()).collect();
+    let used: Vec<&Profile> = profiles.iter().map(|p| p.as_ref()).collect();
+    let matrix = Matrix::new(&used, &pairs);
+
+    let mut problems = Vec::new();
+    for (profile, name) in std::iter::once(("node", "node")).chain(mutants.map(|m| (m, m))) {
+        let expected: BTreeSet<&str> = trials
+            .iter()
+            .filter(|t| t.adapter == name && t.skipped.is_none() && breaks(profile, t))
+            .map(|t| t.row.as_str())
+            .collect();
+        let failed: BTreeSet<&str> = matrix
+            .rows
+            .iter()
+            .filter(|(_, cells)| cells.get(name).is_some_and(|c| c.status == Status::Fail))
+            .map(|(row, _)| row.as_str())
+            .collect();
+        if ["front-passthrough", "node"].contains(&name) {
+            assert!(expected.is_empty());
+        } else {
+            assert!(
+                !expected.is_empty(),
+                "{name} breaks nothing in the fixtures"
+            );
+        }
+        for row in expected.difference(&failed) {
+            problems.push(format!("{name}: {row} should fail but did not"));
+        }
+        for row in failed.difference(&expected) {
+            let reason = &matrix.rows[*row][name].reason;
+            problems.push(format!(
+                "{name}: {row} failed but should not: {}",
+                reason.as_deref().unwrap_or_default()
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{}\n\nmatrix:\n{}",
+        problems.join("\n"),
+        matrix.text()
+    );
+    // The report names the runner of the fronts as ours.
+    assert!(matrix.markdown().contains(
+        "front-buffer-stream** (@astrojs/node standalone behind a buffer-stream front): "
+    ));
+}
