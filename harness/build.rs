@@ -223,10 +223,7 @@ fn cache_key(req: &BuildRequest, files: &[PathBuf]) -> Result<String, BuildError
         .add("adapter import", req.adapter.import.as_bytes())
         .add("adapter", req.adapter.expression.as_bytes())
         .add("probe", PROBE_SOURCE.as_bytes())
-        .add(
-            "wrapper",
-            wrapper_config(Some("x"), req.adapter).as_bytes(),
-        );
+        .add("wrapper", wrapper_config(Some("x"), req.adapter).as_bytes());
     for file in files {
         let bytes = fs::read(req.project.join(file))
             .map_err(io_err(format!("reading {}", file.display())))?;

@@ -182,16 +182,37 @@ impl Matrix {
             .any(|c| c.status.is_failure())
     }
 
+    /// The non-pass cells as (adapter, check, cell), in row order; cells that do not apply
+    /// for the same adapter and reason are folded into one entry whose check says how many.
     fn notes(&self) -> Vec<(String, String, &Cell)> {
         let mut notes = Vec::new();
+        let mut not_applicable: BTreeMap<(String, String), (usize, String, &Cell)> =
+            BTreeMap::new();
         for (row, cells) in &self.rows {
             for column in &self.adapters {
-                if let Some(cell) = cells.get(&column.name)
-                    && cell.status != Status::Pass
-                {
-                    notes.push((column.name.clone(), row.clone(), cell));
+                let Some(cell) = cells.get(&column.name) else {
+                    continue;
+                };
+                match cell.status {
+                    Status::Pass => {}
+                    Status::NotApplicable => {
+                        let key = (column.name.clone(), cell.reason.clone().unwrap_or_default());
+                        not_applicable
+                            .entry(key)
+                            .or_insert((0, row.clone(), cell))
+                            .0 += 1;
+                    }
+                    _ => notes.push((column.name.clone(), row.clone(), cell)),
                 }
             }
+        }
+        for ((adapter, _), (count, first, cell)) in not_applicable {
+            let check = if count == 1 {
+                first
+            } else {
+                format!("{count} checks")
+            };
+            notes.push((adapter, check, cell));
         }
         notes
     }
@@ -495,7 +516,7 @@ mod tests {
         );
         let md = m.markdown();
         assert!(
-            md.contains("| `astro7/routing/http/a` | ✅ | ❌ [3] |"),
+            md.contains("| `astro7/routing/http/a` | ✅ | ❌ [2] |"),
             "{md}"
         );
         assert!(md.contains("vercel \\| runner"), "{md}");
