@@ -220,11 +220,11 @@ impl Profile {
             })?),
         };
         for (package, version) in &raw.packages {
-            if semver::Version::parse(version).is_err() {
+            if !version.starts_with("file:") && semver::Version::parse(version).is_err() {
                 return Err(at_key(
                     package,
                     format!(
-                        "package `{package}` must be pinned to an exact version, not `{version}`"
+                        "package `{package}` must be pinned to an exact version (or a `file:` tarball), not `{version}`"
                     ),
                 ));
             }
@@ -398,7 +398,8 @@ impl Profile {
         })
     }
 
-    /// Checks that every package of the profile is installed at its pinned version.
+    /// Checks that every package of the profile is installed (at its pinned version, when
+    /// it names one).
     pub fn check_installed(&self, installed: &InstalledStack) -> Result<(), ProfileError> {
         for (package, version) in &self.packages {
             let path = installed.node_modules.join(package).join("package.json");
@@ -406,7 +407,8 @@ impl Profile {
                 .ok()
                 .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
                 .and_then(|v| v["version"].as_str().map(str::to_string));
-            if found.as_deref() != Some(version.as_str()) {
+            let pinned = !version.starts_with("file:");
+            if found.is_none() || (pinned && found.as_deref() != Some(version.as_str())) {
                 return Err(ProfileError::MissingPackage {
                     adapter: self.name.clone(),
                     package: package.clone(),

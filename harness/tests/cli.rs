@@ -436,3 +436,93 @@ fn explain_predicts_says_why_and_lints_with_codes_lines_and_fixes() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(text(&missing).1.contains("is not an Astro project"));
 }
+
+#[test]
+fn an_unknown_adapter_is_named_with_the_known_ones() {
+    let out = astro_conform(&["run", "--adapter", "nodee", "--list"], &[]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("unknown adapter `nodee`"), "{stderr}");
+    assert!(
+        stderr.contains("cloudflare, deno, node, node-bun"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_bad_profile_names_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/adapters/node.toml"))
+        .unwrap();
+    write(
+        dir.path(),
+        &[("mine.toml", &node.replace("[serve]", "[serve]\nport = 1"))],
+    );
+    let profile = dir.path().join("mine.toml");
+    let out = astro_conform(
+        &["run", "--adapter", profile.to_str().unwrap(), "--list"],
+        &[],
+    );
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("mine.toml:"), "{stderr}");
+    assert!(stderr.contains("unknown field `port`"), "{stderr}");
+}
+
+#[test]
+fn a_profile_without_its_lockfile_says_how_to_make_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/adapters/node.toml"))
+        .unwrap();
+    write(
+        dir.path(),
+        &[(
+            "mine.toml",
+            &format!("{node}\n[packages]\nleft-pad = \"1.3.0\"\n"),
+        )],
+    );
+    let profile = dir.path().join("mine.toml");
+    let out = astro_conform(
+        &[
+            "run",
+            "--adapter",
+            profile.to_str().unwrap(),
+            "--stack",
+            "astro5",
+            "--report-dir",
+            dir.path().join("report").to_str().unwrap(),
+            "blog-static/routes",
+            "server-app/routes",
+        ],
+        &[],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("FAIL") && stderr.contains("has no lockfile for stack `astro5`"),
+        "{stdout}{stderr}"
+    );
+    assert!(stderr.contains("astro-conform lock"), "{stderr}");
+    for report in ["matrix.json", "junit.xml", "matrix.md"] {
+        assert!(dir.path().join("report").join(report).is_file(), "{report}");
+    }
+}
+
+#[test]
+fn adapters_lists_every_profile_with_its_stacks() {
+    let out = astro_conform(&["adapters"], &[]);
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(0));
+    for name in [
+        "node ",
+        "node-middleware",
+        "node-bun",
+        "cloudflare",
+        "vercel",
+        "deno",
+        "bun-community",
+    ] {
+        assert!(stdout.contains(name), "{name} missing:\n{stdout}");
+    }
+    assert!(stdout.contains("runner: ours"), "{stdout}");
+}
