@@ -92,30 +92,7 @@ enum Command {
         Snapshots live in snapshots/; review changes with `cargo insta review`.\n\n\
         Exit status: 0 no failures (with --baseline: no regressions); 1 otherwise; 2 bad usage."
     )]
-    Run {
-        /// Run only trials whose name contains one of these substrings.
-        filters: Vec<String>,
-        /// Adapter profile: a name from adapters/, a path to a .toml, or `all`
-        /// (repeatable; default: node and node-middleware).
-        #[arg(long = "adapter", short = 'a')]
-        adapters: Vec<String>,
-        /// Only these stacks (repeatable); default: the default stacks in stacks/ plus
-        /// those a selected profile lists.
-        #[arg(long = "stack")]
-        stacks: Vec<String>,
-        /// Print the trial names and exit, building nothing.
-        #[arg(long)]
-        list: bool,
-        /// Trials run at once (default: the number of cores).
-        #[arg(long, short)]
-        jobs: Option<usize>,
-        /// Where matrix.json, junit.xml and matrix.md are written.
-        #[arg(long, default_value = "target/astro-conform/report")]
-        report_dir: PathBuf,
-        /// A previous matrix.json: fail only on checks that fail now but did not then.
-        #[arg(long)]
-        baseline: Option<PathBuf>,
-    },
+    Run(RunOptions),
     /// List the adapter profiles in adapters/.
     Adapters,
     /// Write an adapter's package.json for a stack and generate its lockfile.
@@ -163,23 +140,7 @@ fn main() -> ExitCode {
             deny_warnings,
             adapter,
         } => explain(&project, json, deny_warnings, adapter),
-        Command::Run {
-            filters,
-            adapters,
-            stacks,
-            list,
-            jobs,
-            report_dir,
-            baseline,
-        } => run(&RunOptions {
-            filters,
-            adapters,
-            stacks,
-            list,
-            jobs,
-            report_dir,
-            baseline,
-        }),
+        Command::Run(options) => run(&options),
         Command::Adapters => list_adapters(),
         Command::Lock { adapter, stacks } => lock(&adapter, &stacks),
     };
@@ -313,13 +274,29 @@ fn println_above(bar: &ProgressBar, line: &str) {
 }
 
 /// The options of `run`.
+#[derive(clap::Args)]
 struct RunOptions {
+    /// Run only trials whose name contains one of these substrings.
     filters: Vec<String>,
+    /// Adapter profile: a name from adapters/, a path to a .toml, or `all`
+    /// (repeatable; default: node and node-middleware).
+    #[arg(long = "adapter", short = 'a')]
     adapters: Vec<String>,
+    /// Only these stacks (repeatable); default: the default stacks in stacks/ plus
+    /// those a selected profile lists.
+    #[arg(long = "stack")]
     stacks: Vec<String>,
+    /// Print the trial names and exit, building nothing.
+    #[arg(long)]
     list: bool,
+    /// Trials run at once (default: the number of cores).
+    #[arg(long, short)]
     jobs: Option<usize>,
+    /// Where matrix.json, junit.xml and matrix.md are written.
+    #[arg(long, default_value = "target/astro-conform/report")]
     report_dir: PathBuf,
+    /// A previous matrix.json: fail only on checks that fail now but did not then.
+    #[arg(long)]
     baseline: Option<PathBuf>,
 }
 

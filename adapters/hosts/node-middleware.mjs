@@ -8,45 +8,10 @@
 // dist/server/entry.mjs; serving the prerendered pages and assets in dist/client is the
 // host's job. So this server first answers GET/HEAD from dist/client, then hands the
 // request to `handler`, whose `next` answers a plain 404 (no route) or 500 (an error).
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import http from 'node:http';
-import { extname, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-
-const TYPES = {
-  '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
-  '.json': 'application/json', '.map': 'application/json', '.txt': 'text/plain; charset=utf-8',
-  '.xml': 'application/xml', '.svg': 'image/svg+xml', '.png': 'image/png', '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp', '.avif': 'image/avif',
-  '.ico': 'image/x-icon', '.woff': 'font/woff', '.woff2': 'font/woff2', '.wasm': 'application/wasm',
-};
-
-/** The regular file under `root` for a request path, or null: `/x/` -> x/index.html; `/x` -> x, then x/index.html. */
-async function staticFile(root, url) {
-  let path;
-  try {
-    path = decodeURIComponent(url.split('?')[0]);
-  } catch {
-    return null; // malformed %-escape: not a file of ours
-  }
-  if (!path.startsWith('/') || path.includes('\0')) return null;
-  for (const candidate of path.endsWith('/') ? [path + 'index.html'] : [path, path + '/index.html']) {
-    const file = resolve(root, '.' + candidate);
-    if (!file.startsWith(root + sep)) continue; // `..` would leave the client dir
-    const info = await stat(file).catch(() => null);
-    if (info?.isFile()) return { file, size: info.size };
-  }
-  return null;
-}
-
-function sendFile(req, res, { file, size }) {
-  const type = TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
-  res.writeHead(200, { 'content-type': type, 'content-length': size });
-  if (req.method === 'HEAD') return res.end();
-  createReadStream(file).on('error', () => res.destroy()).pipe(res);
-}
+import { sendFile, staticFile } from './static-files.mjs';
 
 const project = process.argv[2];
 if (!project) {
