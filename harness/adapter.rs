@@ -28,6 +28,9 @@ pub const PLACEHOLDERS: [&str; 8] = [
     "static",
 ];
 
+/// The profiles run when none is named: fast, and no installs beyond the stacks.
+pub const DEFAULT_PROFILES: [&str; 2] = ["node", "node-middleware"];
+
 /// Errors of finding, reading and preparing profiles.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
@@ -205,8 +208,19 @@ impl Profile {
             message,
         };
         let raw: ProfileFile = crate::case::parse_strict(text).map_err(invalid)?;
+        // The first line that starts with `key` (bare or quoted), else one that has it.
         let at_key = |key: &str, message: String| {
-            let offset = text.find(key).unwrap_or(0);
+            let mut offset = 0;
+            let mut found = None;
+            for line in text.split_inclusive('\n') {
+                let t = line.trim_start().trim_start_matches(['"', '[']);
+                if t.starts_with(key) {
+                    found = Some(offset);
+                    break;
+                }
+                offset += line.len();
+            }
+            let offset = found.or_else(|| text.find(key)).unwrap_or(0);
             let (line, column) = crate::case::line_col(text, offset);
             invalid((line, column, message))
         };
@@ -617,6 +631,13 @@ env = { HOST = "{host}", PORT = "{port}" }
             .unwrap_err()
             .to_string();
         assert!(msg.contains("stack/fixture/check"), "{msg}");
+        let msg = parse(&NODE.replace(
+            "description = \"node\"",
+            "description = \"astro node\"\nastro = \"five\"",
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(msg.starts_with("adapters/x.toml:3:"), "{msg}");
         let msg = parse(&NODE.replace("[serve]", "[serv]"))
             .unwrap_err()
             .to_string();

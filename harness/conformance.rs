@@ -12,12 +12,9 @@ use astro_conform::suite::{self, Outcome};
 use astro_conform::{adapter, paths, process, stack};
 use libtest_mimic::{Arguments, Trial};
 
-/// The adapters `cargo test` runs by default: fast, and no extra installs.
-const DEFAULT_ADAPTERS: &str = "node,node-middleware";
-
 fn list() -> Result<Vec<suite::Trial>, String> {
     let names: Vec<String> = std::env::var("ASTRO_CONFORM_ADAPTERS")
-        .unwrap_or_else(|_| DEFAULT_ADAPTERS.into())
+        .unwrap_or_else(|_| adapter::DEFAULT_PROFILES.join(","))
         .split(',')
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())

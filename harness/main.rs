@@ -302,7 +302,7 @@ struct RunOptions {
 
 fn run(opts: &RunOptions) -> Result<ExitCode, String> {
     let names = if opts.adapters.is_empty() {
-        vec!["node".to_string(), "node-middleware".to_string()]
+        adapter::DEFAULT_PROFILES.map(String::from).to_vec()
     } else {
         opts.adapters.clone()
     };

@@ -136,3 +136,53 @@ fn each_mutant_fails_exactly_the_checks_it_breaks() {
         "front-buffer-stream** (@astrojs/node standalone behind a buffer-stream front): "
     ));
 }
+
+#[test]
+fn a_listed_deviation_is_judged_both_ways() {
+    // The node profile, listing one check that fails (a mutant's) and one that passes.
+    let node = std::fs::read_to_string(paths::project_root().join("adapters/node.toml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let front = std::fs::read_to_string(
+        paths::project_root().join("harness/tests/adapters/front-redirect-200.toml"),
+    )
+    .unwrap()
+    .replace(
+        "{profile_dir}",
+        &paths::project_root()
+            .join("harness/tests/adapters")
+            .to_string_lossy(),
+    );
+    let deviations =
+        "\n[deviations]\n\"astro7/server-app/http/account-without-*\" = \"answers 200\"\n";
+    std::fs::write(
+        dir.path().join("front.toml"),
+        format!("{front}{deviations}"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("node.toml"), format!("{node}{deviations}")).unwrap();
+    let profiles: Vec<Arc<Profile>> = ["front", "node"]
+        .iter()
+        .map(|n| Arc::new(Profile::load(&dir.path().join(format!("{n}.toml"))).unwrap()))
+        .collect();
+    let astro7 = stack::find(&paths::stacks_dir(), "astro7").unwrap();
+    let trials = suite::trials(&paths::fixtures_dir(), &[astro7], &profiles).unwrap();
+    let runner = Runner::default();
+    let judge = |adapter: &str| {
+        let name =
+            format!("astro7/{adapter}/server-app/http/account-without-a-session-redirects-home");
+        runner.judge(trials.iter().find(|t| t.name == name).unwrap())
+    };
+    match judge("front") {
+        suite::Outcome::Deviation { reason, detail } => {
+            assert_eq!(reason, "answers 200");
+            assert!(detail.contains("status: expected 302"), "{detail}");
+        }
+        other => panic!("expected a known deviation, got {other:?}"),
+    }
+    match judge("node") {
+        suite::Outcome::StaleDeviation(message) => {
+            assert!(message.contains("but the check passed"), "{message}")
+        }
+        other => panic!("expected a stale deviation, got {other:?}"),
+    }
+}

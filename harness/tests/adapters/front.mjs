@@ -2,8 +2,8 @@
 //
 // Usage: HOST=127.0.0.1 PORT=<port> node front.mjs <mutation> <dist/server/entry.mjs>
 //
-// It starts the real server on a free port of its own, waits until it answers, then listens
-// on HOST:PORT and forwards every request to it (Host header and body unchanged), breaking
+// It listens on HOST:PORT, starts the real server on a free port of its own and, once that
+// answers, forwards every request to it (Host header and body unchanged), breaking
 // the responses in one way:
 //   passthrough         nothing (the control: every check must pass through it)
 //   buffer-stream       holds the whole body back and sends it at once, complete
@@ -111,15 +111,25 @@ function forward(upstreamPort, req, res) {
   req.pipe(out);
 }
 
-const upstreamPort = await freePort();
-const child = spawn(process.execPath, [entry], {
-  env: { ...process.env, HOST: '127.0.0.1', PORT: String(upstreamPort) },
-  stdio: 'inherit',
-});
-child.on('exit', (code) => process.exit(code ?? 1));
-await waitForUpstream(upstreamPort, child);
+// Listen first, so the port the harness chose is held from the start (another server's
+// upstream cannot take it); requests wait until the real server answers.
+let upstreamPort;
+const ready = (async () => {
+  upstreamPort = await freePort();
+  const child = spawn(process.execPath, [entry], {
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(upstreamPort) },
+    stdio: 'inherit',
+  });
+  child.on('exit', (code) => process.exit(code ?? 1));
+  await waitForUpstream(upstreamPort, child);
+})();
 http
-  .createServer((req, res) => forward(upstreamPort, req, res))
+  .createServer((req, res) =>
+    ready.then(
+      () => forward(upstreamPort, req, res),
+      (e) => res.writeHead(502, { 'content-type': 'text/plain' }).end(`front: ${e.message}`),
+    ),
+  )
   .listen(Number(process.env.PORT), process.env.HOST ?? '127.0.0.1', () =>
-    console.log(`front (${mutation}) on ${process.env.HOST}:${process.env.PORT} → 127.0.0.1:${upstreamPort}`),
+    console.log(`front (${mutation}) on ${process.env.HOST}:${process.env.PORT}`),
   );
