@@ -482,6 +482,7 @@ impl Profile {
             cwd: PathBuf::from(fill(self.serve.cwd.as_deref().unwrap_or("{project}"))),
             env,
             log_dir: build.workdir.join(crate::build::HARNESS_DIR).join("logs"),
+            cpu: None,
         }
     }
 

@@ -7,6 +7,7 @@
 //! (deterministic listings) → [`suite`] (trials for `cargo test` and `astro-conform run`).
 
 pub mod adapter;
+pub mod bench;
 pub mod build;
 pub mod buildlog;
 pub mod cache;
@@ -18,11 +19,13 @@ pub mod http;
 pub mod load;
 pub mod mutant;
 pub mod paths;
+pub mod plot;
 pub mod process;
 pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod serve;
 pub mod stack;
+pub mod stats;
 pub mod suite;
 pub mod tree;

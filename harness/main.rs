@@ -10,10 +10,11 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use astro_conform::adapter::{self, Profile};
+use astro_conform::bench::{self, AbSettings, Served, Variant};
 use astro_conform::build::{self, Adapter, BuildRequest};
 use astro_conform::report::Matrix;
 use astro_conform::suite::{self, Outcome, Runner, Trial};
-use astro_conform::{load, paths, process, rules, stack};
+use astro_conform::{cpu, load, paths, plot, process, rules, stack};
 
 /// Builds real Astro projects and shows, per route, whether Astro prerendered it (▶) or
 /// renders it on demand (λ); runs the conformance suite of fixtures.
@@ -121,6 +122,84 @@ enum Command {
         Exit status: 0 at least one response was read; 1 none was (see the errors); 2 bad usage."
     )]
     Load(LoadArgs),
+    /// Measure the render throughput of a project's routes, and decide with an A/B run
+    /// whether a change made them slower.
+    ///
+    /// The routes come from the project's bench.toml (default: fixtures/bench-routes, one
+    /// route per kind: prerendered, cookie, JSON, streaming, 1,000-item list). Each variant
+    /// (stack × adapter) is built and served as in `run`; the server is pinned to one core
+    /// and the load generator to another. Each route gets a warm-up, then a closed-loop
+    /// measurement. Results: a table, bench.json and bench.svg in --out.
+    ///
+    /// Absolute numbers on a shared machine move 10–15% between runs, so --compare only
+    /// reports. To decide, use --ab A B: both servers run side by side, short rounds
+    /// alternate A/B, and a route is judged slower only when the bootstrap interval of the
+    /// median paired ratio B/A lies wholly below 1 - threshold.
+    #[command(
+        after_help = "Examples:\n  astro-conform bench\n  astro-conform bench --stack astro7 --route cookie --save main\n  astro-conform bench --stack astro7 --compare main\n  astro-conform bench --ab stack=astro5 stack=astro7\n  astro-conform bench --ab project=../site-main project=../site-branch --route home\n  astro-conform bench --ab adapter=node adapter=node-middleware --repeat 5\n\n\
+        A variant is key=value pairs joined by commas over the defaults of --project,\n\
+        --stack and --adapter: project=DIR, stack=NAME, adapter=NAME|PATH.\n\n\
+        Exit status: 0 measured (with --ab: nothing judged slower); 1 a route answered\n\
+        errors or non-2xx statuses, or (with --ab) a route was judged slower; 2 bad usage."
+    )]
+    Bench(BenchArgs),
+}
+
+/// The options of `bench`.
+#[derive(clap::Args)]
+struct BenchArgs {
+    /// The project whose bench.toml lists the routes [default: fixtures/bench-routes].
+    #[arg(long)]
+    project: Option<PathBuf>,
+    /// Only these routes (names from bench.toml; repeatable).
+    #[arg(long = "route")]
+    routes: Vec<String>,
+    /// Stacks to measure (repeatable) [default: the default stacks; astro7 for --ab].
+    #[arg(long = "stack")]
+    stacks: Vec<String>,
+    /// Adapter profiles to measure (repeatable) [default: node].
+    #[arg(long = "adapter", short = 'a')]
+    adapters: Vec<String>,
+    /// Keep-alive connections.
+    #[arg(short = 'c', long, default_value_t = 8)]
+    connections: usize,
+    /// Seconds of measurement per route [default: 5; 1 per round with --ab].
+    #[arg(short = 'd', long)]
+    duration: Option<f64>,
+    /// Seconds of load per route before measuring.
+    #[arg(long, default_value_t = 2.0)]
+    warmup: f64,
+    /// Where bench.json and bench.svg (or ab.json and ab.svg) are written.
+    #[arg(long, default_value = "target/astro-conform/bench")]
+    out: PathBuf,
+    /// Print JSON instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Keep this run as baseline NAME (in --baseline-dir).
+    #[arg(long, value_name = "NAME")]
+    save: Option<String>,
+    /// Compare with baseline NAME (reports only; decide with --ab).
+    #[arg(long, value_name = "NAME")]
+    compare: Option<String>,
+    /// Where baselines are kept.
+    #[arg(long, default_value = ".astro-conform/baselines")]
+    baseline_dir: PathBuf,
+    /// Compare two variants in one run, e.g. `--ab stack=astro5 stack=astro7`.
+    #[arg(long, num_args = 2, value_names = ["A", "B"])]
+    ab: Vec<String>,
+    /// Round pairs per route with --ab.
+    #[arg(long, default_value_t = 10)]
+    rounds: usize,
+    /// With --ab, the slowdown in percent that fails when it is confident.
+    #[arg(long, default_value_t = 10.0)]
+    threshold: f64,
+    /// With --ab, the confidence of the interval in percent.
+    #[arg(long, default_value_t = 95.0)]
+    confidence: f64,
+    /// With --ab, run the whole comparison this many times and report how often each
+    /// route was judged slower.
+    #[arg(long, default_value_t = 1)]
+    repeat: usize,
 }
 
 /// The options of `load`.
@@ -185,6 +264,7 @@ fn main() -> ExitCode {
         Command::Adapters => list_adapters(),
         Command::Lock { adapter, stacks } => lock(&adapter, &stacks),
         Command::Load(args) => load(&args),
+        Command::Bench(args) => bench_command(&args),
     };
     match result {
         Ok(code) => code,
@@ -577,4 +657,167 @@ fn load(args: &LoadArgs) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn bench_command(args: &BenchArgs) -> Result<ExitCode, String> {
+    let fail = |e: bench::BenchError| e.to_string();
+    if args.repeat == 0 || args.rounds == 0 {
+        return Err("--repeat and --rounds must be at least 1".into());
+    }
+    if !(0.0..100.0).contains(&args.threshold) || !(50.0..100.0).contains(&args.confidence) {
+        return Err("--threshold must be in 0..100 and --confidence in 50..100 (percent)".into());
+    }
+    let placement = cpu::Placement::split();
+    let settings = bench::Settings {
+        connections: args.connections,
+        duration: seconds(
+            "--duration",
+            args.duration
+                .unwrap_or(if args.ab.is_empty() { 5.0 } else { 1.0 }),
+        )?,
+        warmup: Duration::try_from_secs_f64(args.warmup)
+            .map_err(|_| format!("--warmup must be a number of seconds, not {}", args.warmup))?,
+        timeout: Duration::from_secs(10),
+        client_cpu: placement.client,
+    };
+    let default_stack = if args.ab.is_empty() {
+        None
+    } else {
+        Some("astro7")
+    };
+    let stacks: Vec<String> = match (args.stacks.is_empty(), default_stack) {
+        (false, _) => args.stacks.clone(),
+        (true, Some(s)) => vec![s.to_string()],
+        (true, None) => stack::discover(&paths::stacks_dir())
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .filter(|s| s.default)
+            .map(|s| s.name)
+            .collect(),
+    };
+    let adapters = if args.adapters.is_empty() {
+        vec!["node".to_string()]
+    } else {
+        args.adapters.clone()
+    };
+    let base = |stack: &str, adapter: &str| Variant {
+        project: args
+            .project
+            .clone()
+            .unwrap_or_else(|| Variant::default_for(stack).project),
+        stack: stack.into(),
+        adapter: adapter.into(),
+    };
+    let variants: Vec<Variant> = if args.ab.is_empty() {
+        stacks
+            .iter()
+            .flat_map(|s| adapters.iter().map(move |a| base(s, a)))
+            .collect()
+    } else {
+        let base = base(&stacks[0], &adapters[0]);
+        args.ab
+            .iter()
+            .map(|spec| Variant::parse(spec, &base))
+            .collect::<Result<_, _>>()
+            .map_err(fail)?
+    };
+    let bar = spinner("preparing".into());
+    let runner = {
+        let bar = bar.clone();
+        Runner::with_progress(move |m| bar.set_message(m.to_string()))
+    };
+    let mut served: Vec<Served> = Vec::new();
+    for variant in &variants {
+        bar.set_message(format!("building and starting {}", variant.label()));
+        served.push(bench::serve(variant, &runner, &args.routes, placement.server).map_err(fail)?);
+    }
+    let progress = |m: &str| bar.set_message(m.to_string());
+    if args.ab.is_empty() {
+        let report = bench::bench(&served, &settings, &progress).map_err(fail)?;
+        bar.finish_and_clear();
+        bench::write_json(&args.out.join("bench.json"), &report).map_err(fail)?;
+        write_text(&args.out.join("bench.svg"), &plot::bench_svg(&report))?;
+        if args.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+            );
+        } else {
+            print!("{}", report.table());
+        }
+        if let Some(name) = &args.compare {
+            let file = bench::baseline_file(&args.baseline_dir, name).map_err(fail)?;
+            let baseline: bench::BenchReport = bench::read_json(&file).map_err(fail)?;
+            println!();
+            print!("{}", report.compare(&baseline, args.threshold / 100.0));
+        }
+        if let Some(name) = &args.save {
+            let file = bench::baseline_file(&args.baseline_dir, name).map_err(fail)?;
+            bench::write_json(&file, &report).map_err(fail)?;
+            eprintln!(
+                "astro-conform: saved as baseline `{name}` ({})",
+                file.display()
+            );
+        }
+        eprintln!(
+            "astro-conform: wrote {} and {}",
+            args.out.join("bench.json").display(),
+            args.out.join("bench.svg").display()
+        );
+        let problems = report.problems();
+        for p in &problems {
+            eprintln!("NOT A RENDER  {p}");
+        }
+        return Ok(if problems.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    let ab_settings = AbSettings {
+        rounds: args.rounds,
+        threshold: args.threshold / 100.0,
+        confidence: args.confidence / 100.0,
+        resamples: 2000,
+    };
+    let mut reports = Vec::new();
+    for run in 0..args.repeat {
+        let progress =
+            |m: &str| bar.set_message(format!("A/B run {}/{}: {m}", run + 1, args.repeat));
+        reports.push(
+            bench::ab(&served[0], &served[1], &settings, &ab_settings, &progress).map_err(fail)?,
+        );
+    }
+    bar.finish_and_clear();
+    bench::write_json(&args.out.join("ab.json"), &reports).map_err(fail)?;
+    write_text(&args.out.join("ab.svg"), &plot::ab_svg(&reports))?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&reports).map_err(|e| e.to_string())?
+        );
+    } else {
+        for report in &reports {
+            print!("{}", report.table());
+        }
+        if reports.len() > 1 {
+            println!();
+            print!("{}", bench::tally(&reports));
+        }
+    }
+    eprintln!(
+        "astro-conform: wrote {} and {}",
+        args.out.join("ab.json").display(),
+        args.out.join("ab.svg").display()
+    );
+    let slower = reports.iter().any(|r| !r.slower().is_empty());
+    Ok(if slower {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn write_text(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("writing {}: {e}", path.display()))
 }

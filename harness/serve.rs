@@ -69,6 +69,8 @@ pub struct Launch {
     pub env: Vec<(String, String)>,
     /// Where the server's output goes (one file per port under this dir).
     pub log_dir: PathBuf,
+    /// The core the server (and every process it starts) runs on; `None`: any.
+    pub cpu: Option<usize>,
 }
 
 impl Launch {
@@ -91,6 +93,7 @@ impl Launch {
                 ("NO_COLOR".into(), "1".into()),
             ],
             log_dir: build.workdir.join(HARNESS_DIR).join("logs"),
+            cpu: None,
         })
     }
 }
@@ -148,6 +151,9 @@ impl Server {
             .envs(launch.env.iter().map(|(k, v)| (k, fill(v))))
             .stdout(out)
             .stderr(err);
+        if let Some(cpu) = launch.cpu {
+            crate::cpu::pin_command(&mut cmd, cpu);
+        }
         let mut guard = GroupGuard::spawn(&mut cmd)?;
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let deadline = Instant::now() + timeout;
@@ -228,6 +234,7 @@ mod tests {
             cwd: log_dir.to_path_buf(),
             env: vec![("PORT".into(), "{port}".into())],
             log_dir: log_dir.to_path_buf(),
+            cpu: None,
         }
     }
 
@@ -274,5 +281,21 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, ServeError::PortsTaken { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_pinned_server_and_its_children_run_on_that_core() {
+        let dir = tempfile::tempdir().unwrap();
+        let core = *crate::cpu::allowed().last().unwrap();
+        let mut launch = shell_launch(
+            "sh -c 'grep Cpus_allowed_list /proc/self/status'; exit 3",
+            dir.path(),
+        );
+        launch.cpu = Some(core);
+        let msg = Server::start(&launch, SHORT).unwrap_err().to_string();
+        assert!(
+            msg.contains(&format!("Cpus_allowed_list:\t{core}")),
+            "{msg}"
+        );
     }
 }

@@ -1,0 +1,249 @@
+//! SVG charts of bench results, written next to their JSON: req/s and latency percentiles
+//! per route and variant, and the A/B ratios with their confidence intervals.
+
+use std::fmt::Write;
+
+use crate::bench::{AbReport, BenchReport, Verdict};
+
+const WIDTH: f64 = 960.0;
+const LABEL: f64 = 330.0;
+const ROW: f64 = 20.0;
+const PALETTE: [&str; 6] = [
+    "#3b6fb6", "#d9822b", "#3a9a5b", "#b64a8a", "#7a6bb6", "#8a8a3a",
+];
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+struct Svg {
+    body: String,
+    y: f64,
+}
+
+impl Svg {
+    fn new() -> Self {
+        Self {
+            body: String::new(),
+            y: 10.0,
+        }
+    }
+
+    fn text(&mut self, x: f64, y: f64, anchor: &str, class: &str, text: &str) {
+        let _ = writeln!(
+            self.body,
+            r#"<text x="{x:.1}" y="{y:.1}" text-anchor="{anchor}" class="{class}">{}</text>"#,
+            escape(text)
+        );
+    }
+
+    fn title(&mut self, text: &str) {
+        self.y += 24.0;
+        self.text(10.0, self.y, "start", "title", text);
+        self.y += 10.0;
+    }
+
+    fn line(&mut self, (x1, y1): (f64, f64), (x2, y2): (f64, f64), style: &str) {
+        let _ = writeln!(
+            self.body,
+            r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" style="{style}"/>"#
+        );
+    }
+
+    fn finish(self) -> String {
+        let height = self.y + 20.0;
+        format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{height:.0}\" viewBox=\"0 0 {WIDTH} {height:.0}\" font-family=\"sans-serif\" font-size=\"12\">\n\
+             <style>.title{{font-size:15px;font-weight:bold}} .small{{font-size:10px;fill:#555}}</style>\n\
+             <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n{}</svg>\n",
+            self.body
+        )
+    }
+}
+
+/// req/s as bars and latency p50–p99.9 (log scale) per route and variant.
+pub fn bench_svg(report: &BenchReport) -> String {
+    let mut svg = Svg::new();
+    let plot = WIDTH - LABEL - 90.0;
+    let rows: Vec<(String, usize, &crate::bench::RouteResult)> = {
+        let mut rows = Vec::new();
+        let names: Vec<&str> = {
+            let mut n: Vec<&str> = Vec::new();
+            for run in &report.runs {
+                for r in &run.routes {
+                    if !n.contains(&r.name.as_str()) {
+                        n.push(&r.name);
+                    }
+                }
+            }
+            n
+        };
+        for name in names {
+            for (i, run) in report.runs.iter().enumerate() {
+                if let Some(r) = run.routes.iter().find(|r| r.name == name) {
+                    let mode = r.mode.as_deref().unwrap_or("");
+                    rows.push((format!("{name} {mode} · {}", run.label), i, r));
+                }
+            }
+        }
+        rows
+    };
+    svg.title(&format!(
+        "Requests per second ({} connections, {:.0} s per route)",
+        report.connections, report.seconds
+    ));
+    let max_rps = rows
+        .iter()
+        .map(|(_, _, r)| r.load.requests_per_sec)
+        .fold(1.0, f64::max);
+    for (label, run, r) in &rows {
+        let y = svg.y;
+        svg.text(LABEL - 8.0, y + 14.0, "end", "", label);
+        let w = plot * r.load.requests_per_sec / max_rps;
+        let _ = writeln!(
+            svg.body,
+            r#"<rect x="{LABEL}" y="{:.1}" width="{w:.1}" height="{:.1}" fill="{}"/>"#,
+            y + 3.0,
+            ROW - 6.0,
+            PALETTE[run % PALETTE.len()]
+        );
+        svg.text(
+            LABEL + w + 6.0,
+            y + 14.0,
+            "start",
+            "",
+            &format!("{:.0}", r.load.requests_per_sec),
+        );
+        svg.y += ROW;
+    }
+    svg.title("Latency: p50 ● p90 ◆ p99 ▲ p99.9 | (log scale)");
+    let values = rows
+        .iter()
+        .flat_map(|(_, _, r)| [r.load.latency_us.p50, r.load.latency_us.p999]);
+    let lo = values.clone().min().unwrap_or(1).max(1) as f64;
+    let hi = values.max().unwrap_or(10).max(10) as f64;
+    let (lo, hi) = ((lo / 1.5).log10(), (hi * 1.5).log10());
+    let x = |us: u64| LABEL + plot * ((us.max(1) as f64).log10() - lo) / (hi - lo);
+    let top = svg.y;
+    for decade in (lo.ceil() as i32)..=(hi.floor() as i32) {
+        let us = 10f64.powi(decade) as u64;
+        svg.line(
+            (x(us), top),
+            (x(us), top + ROW * rows.len() as f64),
+            "stroke:#ddd",
+        );
+        svg.text(
+            x(us),
+            top + ROW * rows.len() as f64 + 12.0,
+            "middle",
+            "small",
+            &crate::load::micros(us),
+        );
+    }
+    for (label, run, r) in &rows {
+        let y = svg.y + ROW / 2.0;
+        let l = &r.load.latency_us;
+        let color = PALETTE[run % PALETTE.len()];
+        svg.text(LABEL - 8.0, y + 4.0, "end", "", label);
+        svg.line(
+            (x(l.p50), y),
+            (x(l.p999), y),
+            &format!("stroke:{color};stroke-width:2"),
+        );
+        for (us, mark) in [(l.p50, "●"), (l.p90, "◆"), (l.p99, "▲"), (l.p999, "|")] {
+            let _ = writeln!(
+                svg.body,
+                r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="{color}">{mark}</text>"#,
+                x(us),
+                y + 4.0
+            );
+        }
+        svg.text(
+            x(l.p999) + 10.0,
+            y + 4.0,
+            "start",
+            "small",
+            &format!("p99 {}", crate::load::micros(l.p99)),
+        );
+        svg.y += ROW;
+    }
+    svg.y += 14.0;
+    svg.finish()
+}
+
+/// Each route's median ratio B/A with its confidence interval, per repeated run, against
+/// 1 (no change) and the threshold.
+pub fn ab_svg(reports: &[AbReport]) -> String {
+    let mut svg = Svg::new();
+    let Some(first) = reports.first() else {
+        return svg.finish();
+    };
+    let plot = WIDTH - LABEL - 40.0;
+    svg.title(&format!(
+        "B/A req/s: median of paired rounds, {:.0}% interval",
+        first.settings.confidence * 100.0
+    ));
+    svg.text(
+        10.0,
+        svg.y + 6.0,
+        "start",
+        "small",
+        &format!("A = {}   B = {}", first.a, first.b),
+    );
+    svg.y += 16.0;
+    let threshold = 1.0 - first.settings.threshold;
+    let all = reports
+        .iter()
+        .flat_map(|r| r.routes.iter().flat_map(|x| [x.ci_low, x.ci_high]));
+    let lo = all.clone().fold(0.7_f64, f64::min).min(threshold - 0.05);
+    let hi = all.fold(1.15_f64, f64::max);
+    let x = |ratio: f64| LABEL + plot * (ratio - lo) / (hi - lo);
+    let rows = reports.len() * first.routes.len();
+    let (top, bottom) = (svg.y, svg.y + ROW * rows as f64);
+    svg.line((x(1.0), top), (x(1.0), bottom), "stroke:#888");
+    svg.line(
+        (x(threshold), top),
+        (x(threshold), bottom),
+        "stroke:#c33;stroke-dasharray:4 3",
+    );
+    for (value, label) in [
+        (1.0, "1.0 (no change)".to_string()),
+        (threshold, format!("{threshold:.2} (threshold)")),
+    ] {
+        svg.text(x(value), bottom + 12.0, "middle", "small", &label);
+    }
+    for (i, route) in first.routes.iter().enumerate() {
+        for (run, report) in reports.iter().enumerate() {
+            let Some(r) = report.routes.get(i) else {
+                continue;
+            };
+            let y = svg.y + ROW / 2.0;
+            let label = if reports.len() > 1 {
+                format!("{} · run {}", route.name, run + 1)
+            } else {
+                route.name.clone()
+            };
+            svg.text(LABEL - 8.0, y + 4.0, "end", "", &label);
+            let color = if r.verdict == Verdict::Slower {
+                "#c33"
+            } else {
+                "#3b6fb6"
+            };
+            svg.line(
+                (x(r.ci_low), y),
+                (x(r.ci_high), y),
+                &format!("stroke:{color};stroke-width:2"),
+            );
+            let _ = writeln!(
+                svg.body,
+                r#"<circle cx="{:.1}" cy="{y:.1}" r="4" fill="{color}"/>"#,
+                x(r.median_ratio)
+            );
+            svg.y += ROW;
+        }
+    }
+    svg.y += 14.0;
+    svg.finish()
+}
