@@ -298,6 +298,7 @@ fn load_route(
         rate: None,
         timeout: settings.timeout,
         cpu: settings.client_cpu,
+        requests: None,
     })?)
 }
 
@@ -785,7 +786,7 @@ impl AbReport {
             ]);
         }
         format!(
-            "A = {}\nB = {}\n{} round pair(s) of {:.1} s per route, {} connection(s), alternating A/B.\n\n{}",
+            "A = {}\nB = {}\n{} round pair(s) of {:.2} s per route, {} connection(s), alternating A/B.\n\n{}",
             self.a,
             self.b,
             self.settings.rounds,

@@ -54,6 +54,8 @@ pub struct LoadOptions {
     pub timeout: Duration,
     /// The core to run on.
     pub cpu: Option<usize>,
+    /// Stop after this many requests (sent in all) if the duration has not ended first.
+    pub requests: Option<u64>,
 }
 
 /// A parsed `http://host:port/path` target and the extra request headers.
@@ -270,6 +272,9 @@ pub async fn run_async(options: &LoadOptions) -> Result<LoadReport, LoadError> {
     }
     let start = Instant::now();
     let deadline = start + options.duration;
+    let budget = options
+        .requests
+        .map(|n| std::sync::Arc::new(std::sync::atomic::AtomicU64::new(n)));
     let mut tasks = tokio::task::JoinSet::new();
     for index in 0..options.connections {
         let worker = Worker {
@@ -283,6 +288,7 @@ pub async fn run_async(options: &LoadOptions) -> Result<LoadReport, LoadError> {
                 (start + offset, interval)
             }),
             tally: Tally::new(),
+            budget: budget.clone(),
         };
         tasks.spawn(worker.run(deadline));
     }
@@ -291,7 +297,11 @@ pub async fn run_async(options: &LoadOptions) -> Result<LoadReport, LoadError> {
         let part = done.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
         tally.merge(part);
     }
-    let seconds = options.duration.as_secs_f64();
+    // Under a request budget the run may end early: rates are per the time it took.
+    let seconds = match options.requests {
+        Some(_) => start.elapsed().min(options.duration).as_secs_f64(),
+        None => options.duration.as_secs_f64(),
+    };
     Ok(LoadReport {
         url: options.target.url.clone(),
         connections: options.connections,
@@ -351,6 +361,8 @@ struct Worker {
     /// First intended send time and the interval, under a fixed rate.
     schedule: Option<(Instant, Duration)>,
     tally: Tally,
+    /// Requests left to send in all, shared by the connections.
+    budget: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 /// How a request failed: an error kind for the report.
@@ -373,6 +385,16 @@ impl Worker {
             };
             if intended >= deadline {
                 break;
+            }
+            if let Some(left) = &self.budget {
+                let take = left.fetch_update(
+                    std::sync::atomic::Ordering::Relaxed,
+                    std::sync::atomic::Ordering::Relaxed,
+                    |n| n.checked_sub(1),
+                );
+                if take.is_err() {
+                    break;
+                }
             }
             let attempt = tokio::time::timeout_at(deadline, async {
                 tokio::time::timeout(self.timeout, self.request(&mut sender)).await

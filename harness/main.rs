@@ -225,6 +225,9 @@ struct LoadArgs {
     /// Pin the load generator to this core.
     #[arg(long)]
     cpu: Option<usize>,
+    /// Stop after this many requests (or the duration, whichever comes first).
+    #[arg(short = 'n', long)]
+    requests: Option<u64>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -636,6 +639,7 @@ fn load(args: &LoadArgs) -> Result<ExitCode, String> {
         rate: args.rate,
         timeout: seconds("--timeout", args.timeout)?,
         cpu: args.cpu,
+        requests: args.requests,
     };
     if !args.json {
         eprintln!(

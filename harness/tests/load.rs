@@ -54,6 +54,7 @@ fn run(url: &str, connections: usize, seconds: f64, rate: Option<f64>) -> LoadRe
         rate,
         timeout: Duration::from_millis(600),
         cpu: None,
+        requests: None,
     })
     .unwrap()
 }
@@ -72,7 +73,11 @@ fn a_good_server_is_counted_by_status_and_body_bytes() {
 #[test]
 fn statuses_are_counted_apart() {
     fn alternate(stream: &mut TcpStream, n: usize) {
-        let status = if n % 2 == 0 { "200 OK" } else { "503 Busy" };
+        let status = if n.is_multiple_of(2) {
+            "200 OK"
+        } else {
+            "503 Busy"
+        };
         let response = format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\n\r\n");
         let _ = stream.write_all(response.as_bytes());
     }
@@ -152,6 +157,22 @@ fn a_stall_shows_in_fixed_rate_latencies_not_in_closed_loop_ones() {
 }
 
 #[test]
+fn a_request_budget_stops_the_run_at_that_count() {
+    let report = load::run(&LoadOptions {
+        target: Target::parse(&server(ok)).unwrap(),
+        connections: 3,
+        duration: Duration::from_secs(30),
+        rate: None,
+        timeout: Duration::from_secs(1),
+        cpu: None,
+        requests: Some(100),
+    })
+    .unwrap();
+    assert_eq!(report.requests, 100, "{}", report.text());
+    assert!(report.seconds < 30.0);
+}
+
+#[test]
 fn bad_options_are_refused() {
     let url = server(ok);
     let mut options = LoadOptions {
@@ -161,6 +182,7 @@ fn bad_options_are_refused() {
         rate: None,
         timeout: Duration::from_secs(1),
         cpu: None,
+        requests: None,
     };
     assert!(
         load::run(&options)
