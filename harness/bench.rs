@@ -222,12 +222,7 @@ pub fn serve(
     let installed = runner
         .installed_with(&stack, Some(&profile))
         .map_err(setup)?;
-    let label = variant
-        .project
-        .canonicalize()
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| "project".into());
+    let label = build::project_label(&variant.project);
     let built = build::build(&BuildRequest {
         label: &label,
         project: &variant.project,

@@ -112,6 +112,15 @@ impl Adapter {
     }
 }
 
+/// A short name for a project folder (its canonical folder name) in cache entries.
+pub fn project_label(project: &Path) -> String {
+    project
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "project".into())
+}
+
 /// What to build.
 #[derive(Debug, Clone)]
 pub struct BuildRequest<'a> {

@@ -355,11 +355,7 @@ fn classify(
         installed.node.version,
         installed.node.origin
     ));
-    let label = project
-        .canonicalize()
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| "project".into());
+    let label = build::project_label(project);
     let built = build::build(&BuildRequest {
         label: &label,
         project,
@@ -671,6 +667,27 @@ fn bench_command(args: &BenchArgs) -> Result<ExitCode, String> {
     if !(0.0..100.0).contains(&args.threshold) || !(50.0..100.0).contains(&args.confidence) {
         return Err("--threshold must be in 0..100 and --confidence in 50..100 (percent)".into());
     }
+    // Baseline names and the baseline to compare with are checked before measuring.
+    let save_file = match &args.save {
+        Some(name) => Some(bench::baseline_file(&args.baseline_dir, name).map_err(fail)?),
+        None => None,
+    };
+    let baseline: Option<bench::BenchReport> = match &args.compare {
+        Some(name) => {
+            let file = bench::baseline_file(&args.baseline_dir, name).map_err(fail)?;
+            if !file.is_file() {
+                return Err(format!(
+                    "there is no baseline `{name}` ({}); keep one with `bench --save {name}`",
+                    file.display()
+                ));
+            }
+            Some(bench::read_json(&file).map_err(fail)?)
+        }
+        None => None,
+    };
+    if !args.ab.is_empty() && (save_file.is_some() || baseline.is_some()) {
+        return Err("--save and --compare are for a plain bench run, not --ab".into());
+    }
     let placement = cpu::Placement::split();
     let settings = bench::Settings {
         connections: args.connections,
@@ -739,35 +756,24 @@ fn bench_command(args: &BenchArgs) -> Result<ExitCode, String> {
     if args.ab.is_empty() {
         let report = bench::bench(&served, &settings, &progress).map_err(fail)?;
         bar.finish_and_clear();
-        bench::write_json(&args.out.join("bench.json"), &report).map_err(fail)?;
-        write_text(&args.out.join("bench.svg"), &plot::bench_svg(&report))?;
-        if args.json {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
-            );
-        } else {
+        write_results(
+            &args.out,
+            "bench",
+            &report,
+            &plot::bench_svg(&report),
+            args.json,
+        )?;
+        if !args.json {
             print!("{}", report.table());
         }
-        if let Some(name) = &args.compare {
-            let file = bench::baseline_file(&args.baseline_dir, name).map_err(fail)?;
-            let baseline: bench::BenchReport = bench::read_json(&file).map_err(fail)?;
+        if let Some(baseline) = &baseline {
             println!();
-            print!("{}", report.compare(&baseline, args.threshold / 100.0));
+            print!("{}", report.compare(baseline, args.threshold / 100.0));
         }
-        if let Some(name) = &args.save {
-            let file = bench::baseline_file(&args.baseline_dir, name).map_err(fail)?;
-            bench::write_json(&file, &report).map_err(fail)?;
-            eprintln!(
-                "astro-conform: saved as baseline `{name}` ({})",
-                file.display()
-            );
+        if let Some(file) = &save_file {
+            bench::write_json(file, &report).map_err(fail)?;
+            eprintln!("astro-conform: saved the baseline as {}", file.display());
         }
-        eprintln!(
-            "astro-conform: wrote {} and {}",
-            args.out.join("bench.json").display(),
-            args.out.join("bench.svg").display()
-        );
         let problems = report.problems();
         for p in &problems {
             eprintln!("NOT A RENDER  {p}");
@@ -793,14 +799,14 @@ fn bench_command(args: &BenchArgs) -> Result<ExitCode, String> {
         );
     }
     bar.finish_and_clear();
-    bench::write_json(&args.out.join("ab.json"), &reports).map_err(fail)?;
-    write_text(&args.out.join("ab.svg"), &plot::ab_svg(&reports))?;
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&reports).map_err(|e| e.to_string())?
-        );
-    } else {
+    write_results(
+        &args.out,
+        "ab",
+        &reports,
+        &plot::ab_svg(&reports),
+        args.json,
+    )?;
+    if !args.json {
         for report in &reports {
             print!("{}", report.table());
         }
@@ -809,11 +815,6 @@ fn bench_command(args: &BenchArgs) -> Result<ExitCode, String> {
             print!("{}", bench::tally(&reports));
         }
     }
-    eprintln!(
-        "astro-conform: wrote {} and {}",
-        args.out.join("ab.json").display(),
-        args.out.join("ab.svg").display()
-    );
     let slower = reports.iter().any(|r| !r.slower().is_empty());
     Ok(if slower {
         ExitCode::FAILURE
@@ -822,6 +823,31 @@ fn bench_command(args: &BenchArgs) -> Result<ExitCode, String> {
     })
 }
 
-fn write_text(path: &Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("writing {}: {e}", path.display()))
+/// Writes `<out>/<stem>.json` and `<out>/<stem>.svg`, says so on stderr, and prints the
+/// JSON on stdout when asked.
+fn write_results(
+    out: &Path,
+    stem: &str,
+    value: &impl serde::Serialize,
+    svg: &str,
+    print_json: bool,
+) -> Result<(), String> {
+    let (json_file, svg_file) = (
+        out.join(format!("{stem}.json")),
+        out.join(format!("{stem}.svg")),
+    );
+    bench::write_json(&json_file, value).map_err(|e| e.to_string())?;
+    std::fs::write(&svg_file, svg).map_err(|e| format!("writing {}: {e}", svg_file.display()))?;
+    if print_json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(value).map_err(|e| e.to_string())?
+        );
+    }
+    eprintln!(
+        "astro-conform: wrote {} and {}",
+        json_file.display(),
+        svg_file.display()
+    );
+    Ok(())
 }

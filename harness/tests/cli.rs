@@ -526,3 +526,35 @@ fn adapters_lists_every_profile_with_its_stacks() {
     }
     assert!(stdout.contains("runner: ours"), "{stdout}");
 }
+
+#[test]
+fn bench_and_load_refuse_bad_input_before_measuring() {
+    for (args, expected) in [
+        (
+            &["bench", "--ab", "astro5", "astro7"][..],
+            "is not a variant",
+        ),
+        (
+            &["bench", "--compare", "never-saved"][..],
+            "there is no baseline `never-saved`",
+        ),
+        (
+            &["bench", "--save", "../escape"][..],
+            "is not a baseline name",
+        ),
+        (
+            &["bench", "--route", "nope", "--stack", "astro7"][..],
+            "no route named `nope`",
+        ),
+        (&["load", "127.0.0.1:1/"][..], "it needs a scheme"),
+        (
+            &["load", "http://127.0.0.1:1/", "-H", "bad header: x"][..],
+            "not a valid",
+        ),
+    ] {
+        let out = astro_conform(args, &[]);
+        let (_, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}
