@@ -114,7 +114,9 @@ pub fn read_routes(project: &Path, only: &[String]) -> Result<Vec<RouteSpec>, Be
     let mut seen = std::collections::BTreeSet::new();
     for route in &parsed.route {
         if !seen.insert(route.name.as_str()) {
-            let at = text.find(&format!("\"{}\"", route.name)).unwrap_or(0);
+            // Point at the second listing, not the first.
+            let quoted = format!("\"{}\"", route.name);
+            let at = text.match_indices(&quoted).nth(1).map_or(0, |(at, _)| at);
             let (line, column) = case::line_col(&text, at);
             return Err(invalid(
                 line,
@@ -177,10 +179,7 @@ impl Variant {
 
     /// `stack · adapter · project-folder-name`.
     pub fn label(&self) -> String {
-        let project = self.project.file_name().map_or_else(
-            || self.project.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
+        let project = build::project_label(&self.project);
         format!("{} · {} · {project}", self.stack, self.adapter)
     }
 }
@@ -232,6 +231,7 @@ pub fn serve(
     })
     .map_err(|e| setup(e.to_string()))?;
     let classification = suite::classify_build(&built).map_err(setup)?;
+    suite::check_entry(&built, &profile).map_err(setup)?;
     let mut launch = profile.launch(&built, &installed);
     launch.cpu = server_cpu;
     let server = Server::start(&launch, profile.ready_timeout())
@@ -942,6 +942,122 @@ mod tests {
             err.contains("no route named `c`") && err.contains("a, b"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_route_listed_twice_points_at_the_second_listing() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(ROUTES_FILE),
+            "[[route]]\nname = \"a\"\npath = \"/\"\n[[route]]\nname = \"a\"\npath = \"/b\"\n",
+        )
+        .unwrap();
+        let err = read_routes(dir.path(), &[]).unwrap_err().to_string();
+        assert!(
+            err.contains("bench.toml:5:") && err.contains("listed twice"),
+            "{err}"
+        );
+    }
+
+    fn report(rps: &[(&str, f64)]) -> BenchReport {
+        let load = |rps: f64| LoadReport {
+            url: "http://127.0.0.1:1/".into(),
+            connections: 1,
+            rate: None,
+            seconds: 1.0,
+            requests: rps as u64,
+            requests_per_sec: rps,
+            bytes: 0,
+            bytes_per_sec: 0.0,
+            latency_us: load::Latency {
+                p50: 1,
+                p90: 1,
+                p99: 1,
+                p999: 1,
+                max: 1,
+                mean: 1.0,
+            },
+            statuses: BTreeMap::from([(200, rps as u64)]),
+            errors: BTreeMap::new(),
+        };
+        let variant = Variant::default_for("astro7");
+        BenchReport {
+            connections: 1,
+            seconds: 1.0,
+            runs: vec![RunResult {
+                label: variant.label(),
+                variant,
+                astro: "7".into(),
+                routes: rps
+                    .iter()
+                    .map(|(name, r)| RouteResult {
+                        name: name.to_string(),
+                        path: "/".into(),
+                        mode: None,
+                        load: load(*r),
+                    })
+                    .collect(),
+                peak_rss_kb: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn compare_marks_changes_beyond_the_threshold_only() {
+        let then = report(&[("steady", 1000.0), ("slow", 1000.0), ("fast", 1000.0)]);
+        let now = report(&[
+            ("steady", 950.0),
+            ("slow", 800.0),
+            ("fast", 1200.0),
+            ("new", 5.0),
+        ]);
+        let text = now.compare(&then, 0.10);
+        let line = |name: &str| {
+            text.lines()
+                .find(|l| l.split_whitespace().nth(5) == Some(name))
+                .unwrap_or_else(|| panic!("no row {name}:\n{text}"))
+                .to_string()
+        };
+        assert!(!line("steady").contains('?'), "{text}");
+        assert!(line("slow").contains("slower?"), "{text}");
+        assert!(line("fast").contains("faster?"), "{text}");
+        assert!(line("new").contains("new"), "{text}");
+    }
+
+    #[test]
+    fn a_route_with_errors_or_non_2xx_is_not_a_render() {
+        let mut r = report(&[("x", 100.0)]);
+        assert!(r.problems().is_empty());
+        r.runs[0].routes[0].load.statuses.insert(500, 3);
+        r.runs[0].routes[0].load.errors.insert("timeout".into(), 2);
+        let problems = r.problems().join("\n");
+        assert!(
+            problems.contains("3 response(s) with status 500"),
+            "{problems}"
+        );
+        assert!(problems.contains("2 timeout error(s)"), "{problems}");
+    }
+
+    #[test]
+    fn the_tally_counts_slower_verdicts_per_route() {
+        let settings = settings();
+        let one = |ratio: f64| AbReport {
+            a: "a".into(),
+            b: "b".into(),
+            connections: 1,
+            round_seconds: 1.0,
+            settings: settings.clone(),
+            routes: vec![judge(
+                "x",
+                None,
+                None,
+                vec![100.0; 8],
+                vec![100.0 * ratio; 8],
+                &settings,
+            )],
+        };
+        let text = tally(&[one(0.7), one(1.0), one(0.7)]);
+        assert!(text.contains("x: judged slower in 2 of 3 run(s)"), "{text}");
     }
 
     #[test]

@@ -317,15 +317,7 @@ impl Runner {
             .or_default()
             .clone();
         cell.get_or_init(|| {
-            let entry = profile.entry(build);
-            if !entry.exists() {
-                return Err(format!(
-                    "the build has no {} (output.entry of {}); the adapter wrote:\n{}",
-                    entry.display(),
-                    profile.file.display(),
-                    tree::listing(&build.out_dir(), &redactor_for(build, None))
-                ));
-            }
+            check_entry(build, profile)?;
             let launch = profile.launch(build, stack);
             Server::start(&launch, profile.ready_timeout())
                 .map(Arc::new)
@@ -411,6 +403,20 @@ impl Runner {
             }
         }
     }
+}
+
+/// Fails, listing what the adapter wrote, when the build lacks the profile's server entry.
+pub fn check_entry(build: &Build, profile: &Profile) -> Result<(), String> {
+    let entry = profile.entry(build);
+    if entry.exists() {
+        return Ok(());
+    }
+    Err(format!(
+        "the build has no {} (output.entry of {}); the adapter wrote:\n{}",
+        entry.display(),
+        profile.file.display(),
+        tree::listing(&build.out_dir(), &redactor_for(build, None))
+    ))
 }
 
 /// Hides the workdir and the stack's paths in text taken from a build.
