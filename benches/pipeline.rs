@@ -10,7 +10,6 @@
 //! `BENCH_ROUNDS` sets the rounds of the overhead comparison (default 5),
 //! `BENCH_FIXTURE` and `BENCH_STACK` the fixture and stack (default hybrid-static, astro5).
 
-use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -36,18 +35,6 @@ fn timed(cmd: &mut Command) -> Duration {
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from).into_iter().flatten() {
-        let rel = entry.path().strip_prefix(from).unwrap();
-        let dest = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &dest).unwrap();
-        }
-    }
 }
 
 fn main() {
@@ -88,7 +75,7 @@ fn main() {
     // Plain `astro build` vs the harness's build of one fixture, alternating.
     let fixture = paths::fixtures_dir().join(&fixture_name);
     let plain_dir = tempfile::tempdir().unwrap();
-    copy_dir(&fixture, plain_dir.path());
+    astro_conform::paths::copy_dir(&fixture, plain_dir.path()).unwrap();
     std::os::unix::fs::symlink(
         &installed.node_modules,
         plain_dir.path().join("node_modules"),

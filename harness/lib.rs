@@ -7,7 +7,6 @@
 //! (deterministic listings) → [`suite`] (trials for `cargo test` and `astro-conform run`).
 
 pub mod adapter;
-pub mod bench;
 pub mod build;
 pub mod buildlog;
 pub mod cache;
@@ -16,16 +15,14 @@ pub mod classify;
 pub mod cpu;
 pub mod expect;
 pub mod http;
-pub mod load;
 pub mod mutant;
 pub mod paths;
-pub mod plot;
+pub mod perf;
 pub mod process;
 pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod serve;
 pub mod stack;
-pub mod stats;
 pub mod suite;
 pub mod tree;

@@ -10,11 +10,13 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use astro_conform::adapter::{self, Profile};
-use astro_conform::bench::{self, AbSettings, Served, Variant};
 use astro_conform::build::{self, Adapter, BuildRequest};
+use astro_conform::perf::ab::{self, AbSettings};
+use astro_conform::perf::bench::{self, Prepared, Variant};
+use astro_conform::perf::{load, plot};
 use astro_conform::report::Matrix;
 use astro_conform::suite::{self, Outcome, Runner, Trial};
-use astro_conform::{cpu, load, paths, plot, process, rules, stack};
+use astro_conform::{cpu, paths, process, rules, stack};
 
 /// Builds real Astro projects and shows, per route, whether Astro prerendered it (▶) or
 /// renders it on demand (λ); runs the conformance suite of fixtures.
@@ -132,13 +134,16 @@ enum Command {
     /// measurement. Results: a table, bench.json and bench.svg in --out.
     ///
     /// Absolute numbers on a shared machine move 10–15% between runs, so --compare only
-    /// reports. To decide, use --ab A B: both servers run side by side, short rounds
-    /// alternate A/B, and a route is judged slower only when the bootstrap interval of the
-    /// median paired ratio B/A lies wholly below 1 - threshold.
+    /// reports. To decide, use --ab A B: it runs forks (each a fresh server for A and for
+    /// B on one core), loads both at once in short rounds, and judges the per-fork log
+    /// ratios B/A by their t-interval: slower when the interval lies below no-change and
+    /// the estimate beyond the threshold; no change when the interval lies within the
+    /// threshold; otherwise another fork, up to --max-forks (then: inconclusive).
     #[command(
         after_help = "Examples:\n  astro-conform bench\n  astro-conform bench --stack astro7 --route cookie --save main\n  astro-conform bench --stack astro7 --compare main\n  astro-conform bench --ab stack=astro5 stack=astro7\n  astro-conform bench --ab project=../site-main project=../site-branch --route home\n  astro-conform bench --ab adapter=node adapter=node-middleware --repeat 5\n\n\
         A variant is key=value pairs joined by commas over the defaults of --project,\n\
-        --stack and --adapter: project=DIR, stack=NAME, adapter=NAME|PATH.\n\n\
+        --stack and --adapter: project=DIR, stack=NAME, adapter=NAME|PATH, and\n\
+        env.NAME=VALUE for the server's environment.\n\n\
         Exit status: 0 measured (with --ab: nothing judged slower); 1 a route answered\n\
         errors or non-2xx statuses, or (with --ab) a route was judged slower; 2 bad usage."
     )]
@@ -163,12 +168,13 @@ struct BenchArgs {
     /// Keep-alive connections.
     #[arg(short = 'c', long, default_value_t = 8)]
     connections: usize,
-    /// Seconds of measurement per route [default: 5; 1 per round with --ab].
+    /// Seconds of measurement per route [default: 5; 0.5 per round with --ab].
     #[arg(short = 'd', long)]
     duration: Option<f64>,
-    /// Seconds of load per route before measuring.
-    #[arg(long, default_value_t = 2.0)]
-    warmup: f64,
+    /// Seconds of load per route before measuring [default: 2; with --ab, per fork, both
+    /// servers at once].
+    #[arg(long)]
+    warmup: Option<f64>,
     /// Where bench.json and bench.svg (or ab.json and ab.svg) are written.
     #[arg(long, default_value = "target/astro-conform/bench")]
     out: PathBuf,
@@ -187,11 +193,17 @@ struct BenchArgs {
     /// Compare two variants in one run, e.g. `--ab stack=astro5 stack=astro7`.
     #[arg(long, num_args = 2, value_names = ["A", "B"])]
     ab: Vec<String>,
-    /// Round pairs per route with --ab.
-    #[arg(long, default_value_t = 10)]
+    /// Round pairs per route and fork with --ab.
+    #[arg(long, default_value_t = AbSettings::default().rounds)]
     rounds: usize,
-    /// With --ab, the slowdown in percent that fails when it is confident.
-    #[arg(long, default_value_t = 10.0)]
+    /// With --ab, forks (fresh server pairs) before the first verdict.
+    #[arg(long, default_value_t = AbSettings::default().min_forks)]
+    min_forks: usize,
+    /// With --ab, forks at the most; a route still undecided is inconclusive.
+    #[arg(long, default_value_t = AbSettings::default().max_forks)]
+    max_forks: usize,
+    /// With --ab, the smallest slowdown in percent worth a verdict.
+    #[arg(long, default_value_t = AbSettings::default().threshold * 100.0)]
     threshold: f64,
     /// With --ab, the confidence of the interval in percent.
     #[arg(long, default_value_t = 95.0)]
@@ -661,8 +673,11 @@ fn load(args: &LoadArgs) -> Result<ExitCode, String> {
 
 fn bench_command(args: &BenchArgs) -> Result<ExitCode, String> {
     let fail = |e: bench::BenchError| e.to_string();
-    if args.repeat == 0 || args.rounds == 0 {
-        return Err("--repeat and --rounds must be at least 1".into());
+    if args.repeat == 0 || args.rounds == 0 || args.min_forks < 2 {
+        return Err("--repeat and --rounds must be at least 1, --min-forks at least 2".into());
+    }
+    if args.max_forks < args.min_forks {
+        return Err("--max-forks must be at least --min-forks".into());
     }
     if !(0.0..100.0).contains(&args.threshold) || !(50.0..100.0).contains(&args.confidence) {
         return Err("--threshold must be in 0..100 and --confidence in 50..100 (percent)".into());
@@ -693,11 +708,21 @@ fn bench_command(args: &BenchArgs) -> Result<ExitCode, String> {
         connections: args.connections,
         duration: seconds(
             "--duration",
-            args.duration
-                .unwrap_or(if args.ab.is_empty() { 5.0 } else { 1.0 }),
+            args.duration.unwrap_or(if args.ab.is_empty() {
+                5.0
+            } else {
+                ab::ROUND_SECONDS
+            }),
         )?,
-        warmup: Duration::try_from_secs_f64(args.warmup)
-            .map_err(|_| format!("--warmup must be a number of seconds, not {}", args.warmup))?,
+        warmup: {
+            let warmup = args.warmup.unwrap_or(if args.ab.is_empty() {
+                2.0
+            } else {
+                ab::WARMUP_SECONDS
+            });
+            Duration::try_from_secs_f64(warmup)
+                .map_err(|_| format!("--warmup must be a number of seconds, not {warmup}"))?
+        },
         timeout: Duration::from_secs(10),
         client_cpu: placement.client,
     };
@@ -728,6 +753,7 @@ fn bench_command(args: &BenchArgs) -> Result<ExitCode, String> {
             .unwrap_or_else(|| Variant::default_for(stack).project),
         stack: stack.into(),
         adapter: adapter.into(),
+        env: Default::default(),
     };
     let variants: Vec<Variant> = if args.ab.is_empty() {
         stacks
@@ -747,13 +773,19 @@ fn bench_command(args: &BenchArgs) -> Result<ExitCode, String> {
         let bar = bar.clone();
         Runner::with_progress(move |m| bar.set_message(m.to_string()))
     };
-    let mut served: Vec<Served> = Vec::new();
+    let mut prepared: Vec<Prepared> = Vec::new();
     for variant in &variants {
-        bar.set_message(format!("building and starting {}", variant.label()));
-        served.push(bench::serve(variant, &runner, &args.routes, placement.server).map_err(fail)?);
+        bar.set_message(format!("building {}", variant.label()));
+        prepared
+            .push(bench::prepare(variant, &runner, &args.routes, placement.server).map_err(fail)?);
     }
     let progress = |m: &str| bar.set_message(m.to_string());
     if args.ab.is_empty() {
+        let served = prepared
+            .iter()
+            .map(Prepared::start)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(fail)?;
         let report = bench::bench(&served, &settings, &progress).map_err(fail)?;
         bar.finish_and_clear();
         write_results(
@@ -788,14 +820,22 @@ fn bench_command(args: &BenchArgs) -> Result<ExitCode, String> {
         rounds: args.rounds,
         threshold: args.threshold / 100.0,
         confidence: args.confidence / 100.0,
-        resamples: 2000,
+        min_forks: args.min_forks,
+        max_forks: args.max_forks,
     };
     let mut reports = Vec::new();
     for run in 0..args.repeat {
         let progress =
             |m: &str| bar.set_message(format!("A/B run {}/{}: {m}", run + 1, args.repeat));
         reports.push(
-            bench::ab(&served[0], &served[1], &settings, &ab_settings, &progress).map_err(fail)?,
+            ab::ab(
+                &prepared[0],
+                &prepared[1],
+                &settings,
+                &ab_settings,
+                &progress,
+            )
+            .map_err(fail)?,
         );
     }
     bar.finish_and_clear();
@@ -812,7 +852,7 @@ fn bench_command(args: &BenchArgs) -> Result<ExitCode, String> {
         }
         if reports.len() > 1 {
             println!();
-            print!("{}", bench::tally(&reports));
+            print!("{}", ab::tally(&reports));
         }
     }
     let slower = reports.iter().any(|r| !r.slower().is_empty());

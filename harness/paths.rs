@@ -43,3 +43,17 @@ pub fn keep_workdirs() -> bool {
 pub fn relative_to<'a>(path: &'a Path, base: &Path) -> &'a Path {
     path.strip_prefix(base).unwrap_or(path)
 }
+
+/// Copies the folder `from` to `to` (created), files and subfolders.
+pub fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.map_err(std::io::Error::other)?;
+        let dest = to.join(relative_to(entry.path(), from));
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest)?;
+        } else {
+            std::fs::copy(entry.path(), &dest)?;
+        }
+    }
+    Ok(())
+}

@@ -535,6 +535,34 @@ fn bench_and_load_refuse_bad_input_before_measuring() {
             "is not a variant",
         ),
         (
+            &["bench", "--ab", "env.=1", "stack=astro7"][..],
+            "is not a variant",
+        ),
+        (
+            &[
+                "bench",
+                "--ab",
+                "stack=astro7",
+                "stack=astro7",
+                "--min-forks",
+                "1",
+            ][..],
+            "--min-forks at least 2",
+        ),
+        (
+            &[
+                "bench",
+                "--ab",
+                "stack=astro7",
+                "stack=astro7",
+                "--min-forks",
+                "5",
+                "--max-forks",
+                "4",
+            ][..],
+            "--max-forks must be at least --min-forks",
+        ),
+        (
             &["bench", "--compare", "never-saved"][..],
             "there is no baseline `never-saved`",
         ),

@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
-use astro_conform::load::{self, LoadOptions, LoadReport, Target};
+use astro_conform::perf::load::{self, LoadOptions, LoadReport, Target};
 
 /// Serves each connection on its own thread with `answer`, called once per request head.
 fn server(answer: fn(&mut TcpStream, usize)) -> String {
@@ -98,6 +98,21 @@ fn a_hung_response_is_a_timeout_not_a_latency() {
         "{:?}",
         report.errors
     );
+    // Waiting costs the generator next to nothing.
+    assert!(report.client_cpu < 0.3, "{}", report.text());
+    assert!(!report.generator_limited());
+}
+
+#[test]
+fn the_generator_reports_its_own_cpu_use() {
+    // Against a server that answers at once, the generator works for every request.
+    let report = run(&server(ok), 4, 0.5, None);
+    assert!(
+        report.client_cpu > 0.02 && report.client_cpu <= 1.5,
+        "{}",
+        report.text()
+    );
+    assert!(report.text().contains("% of a core"), "{}", report.text());
 }
 
 #[test]

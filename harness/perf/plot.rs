@@ -3,7 +3,8 @@
 
 use std::fmt::Write;
 
-use crate::bench::{AbReport, BenchReport, Verdict};
+use crate::perf::ab::{AbReport, Verdict};
+use crate::perf::bench::BenchReport;
 
 const WIDTH: f64 = 960.0;
 const LABEL: f64 = 330.0;
@@ -67,7 +68,7 @@ impl Svg {
 pub fn bench_svg(report: &BenchReport) -> String {
     let mut svg = Svg::new();
     let plot = WIDTH - LABEL - 90.0;
-    let rows: Vec<(String, usize, &crate::bench::RouteResult)> = {
+    let rows: Vec<(String, usize, &crate::perf::bench::RouteResult)> = {
         let mut rows = Vec::new();
         let names: Vec<&str> = {
             let mut n: Vec<&str> = Vec::new();
@@ -139,7 +140,7 @@ pub fn bench_svg(report: &BenchReport) -> String {
             top + ROW * rows.len() as f64 + 12.0,
             "middle",
             "small",
-            &crate::load::micros(us),
+            &crate::perf::load::micros(us),
         );
     }
     for (label, run, r) in &rows {
@@ -165,7 +166,7 @@ pub fn bench_svg(report: &BenchReport) -> String {
             y + 4.0,
             "start",
             "small",
-            &format!("p99 {}", crate::load::micros(l.p99)),
+            &format!("p99 {}", crate::perf::load::micros(l.p99)),
         );
         svg.y += ROW;
     }
@@ -182,7 +183,7 @@ pub fn ab_svg(reports: &[AbReport]) -> String {
     };
     let plot = WIDTH - LABEL - 40.0;
     svg.title(&format!(
-        "B/A req/s: median of paired rounds, {:.0}% interval",
+        "B/A req/s: geometric mean over forks, {:.0}% interval",
         first.settings.confidence * 100.0
     ));
     svg.text(
@@ -193,10 +194,11 @@ pub fn ab_svg(reports: &[AbReport]) -> String {
         &format!("A = {}   B = {}", first.a, first.b),
     );
     svg.y += 16.0;
-    let threshold = 1.0 - first.settings.threshold;
+    let threshold = 1.0 / (1.0 + first.settings.threshold);
     let all = reports
         .iter()
-        .flat_map(|r| r.routes.iter().flat_map(|x| [x.ci_low, x.ci_high]));
+        .flat_map(|r| r.routes.iter().flat_map(|x| [x.ci_low, x.ci_high, x.ratio]))
+        .filter(|v| v.is_finite());
     let lo = all.clone().fold(0.7_f64, f64::min).min(threshold - 0.05);
     let hi = all.fold(1.15_f64, f64::max);
     let x = |ratio: f64| LABEL + plot * (ratio - lo) / (hi - lo);
@@ -231,19 +233,82 @@ pub fn ab_svg(reports: &[AbReport]) -> String {
             } else {
                 "#3b6fb6"
             };
-            svg.line(
-                (x(r.ci_low), y),
-                (x(r.ci_high), y),
-                &format!("stroke:{color};stroke-width:2"),
-            );
+            if r.ci_low.is_finite() && r.ci_high.is_finite() {
+                svg.line(
+                    (x(r.ci_low), y),
+                    (x(r.ci_high), y),
+                    &format!("stroke:{color};stroke-width:2"),
+                );
+            }
             let _ = writeln!(
                 svg.body,
                 r#"<circle cx="{:.1}" cy="{y:.1}" r="4" fill="{color}"/>"#,
-                x(r.median_ratio)
+                x(r.ratio)
             );
             svg.y += ROW;
         }
     }
     svg.y += 14.0;
+    svg.finish()
+}
+
+/// The power curve: per route, the share of comparisons judged slower against the
+/// slowdown measured at each injected level, with the targets (≥ 90% at 10%, ≤ 10% for
+/// A/A) drawn as dashed lines.
+pub fn power_svg(levels: &[crate::perf::power::PowerLevel]) -> String {
+    let mut svg = Svg::new();
+    svg.title("bench --ab: share of comparisons judged slower, by measured slowdown");
+    let rates = crate::perf::power::detection_rates(levels);
+    let xs = rates.values().flatten().map(|(s, _)| *s);
+    let lo = xs.clone().fold(0.0_f64, f64::min);
+    let hi = (xs.fold(0.1_f64, f64::max) / 0.05).ceil() * 0.05;
+    let (left, width, top, height) = (70.0, WIDTH - 250.0, svg.y + 10.0, 300.0);
+    let x = |s: f64| left + width * (s - lo) / (hi - lo);
+    let y = |rate: f64| top + height * (1.0 - rate);
+    svg.line((left, y(0.0)), (left + width, y(0.0)), "stroke:#888");
+    svg.line((left, y(0.0)), (left, y(1.0)), "stroke:#888");
+    let dashed = "stroke:#c33;stroke-dasharray:4 3";
+    for rate in [0.1, 0.9] {
+        svg.line((left, y(rate)), (left + width, y(rate)), dashed);
+    }
+    svg.line((x(0.10), y(0.0)), (x(0.10), y(1.0)), dashed);
+    for rate in [0.0, 0.1, 0.5, 0.9, 1.0] {
+        let label = format!("{:.0}%", rate * 100.0);
+        svg.text(left - 6.0, y(rate) + 4.0, "end", "small", &label);
+    }
+    for tick in (0..=(hi / 0.05).round() as usize).map(|i| i as f64 * 0.05) {
+        let label = format!("{:.0}%", tick * 100.0);
+        svg.text(x(tick), y(0.0) + 14.0, "middle", "small", &label);
+    }
+    let caption = "slowdown measured: 1 / median(B/A) − 1 (the leftmost point is A/A)";
+    svg.text(left + width / 2.0, y(0.0) + 30.0, "middle", "", caption);
+    for (i, (route, points)) in rates.iter().enumerate() {
+        let color = PALETTE[i % PALETTE.len()];
+        let path: Vec<String> = points
+            .iter()
+            .map(|(s, r)| format!("{:.1},{:.1}", x(*s), y(*r)))
+            .collect();
+        let _ = writeln!(
+            svg.body,
+            r#"<polyline points="{}" fill="none" stroke="{color}" stroke-width="2"/>"#,
+            path.join(" ")
+        );
+        for (s, r) in points {
+            let (cx, cy) = (x(*s), y(*r));
+            let _ = writeln!(
+                svg.body,
+                r#"<circle cx="{cx:.1}" cy="{cy:.1}" r="3.5" fill="{color}"/>"#
+            );
+        }
+        let legend_y = top + 16.0 * i as f64;
+        let style = format!("stroke:{color};stroke-width:2");
+        svg.line(
+            (left + width + 20.0, legend_y),
+            (left + width + 40.0, legend_y),
+            &style,
+        );
+        svg.text(left + width + 46.0, legend_y + 4.0, "start", "", route);
+    }
+    svg.y = y(0.0) + 40.0;
     svg.finish()
 }

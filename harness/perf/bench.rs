@@ -1,10 +1,10 @@
 //! `astro-conform bench`: a project's route set under load, per variant (project × stack ×
-//! adapter), and the same-run A/B comparison that decides whether a change made it slower.
+//! adapter × server environment).
 //!
-//! The route set lives in the project's `bench.toml`. Each variant is built and served as
-//! its adapter profile says, with the server pinned to one core and the load generator
-//! ([`crate::load`]) to another. A/B alternates short rounds between the two servers and
-//! judges the median of the paired req/s ratios by its bootstrap confidence interval.
+//! The route set lives in the project's `bench.toml`. Each variant is built once
+//! ([`prepare`]) and its server started as its adapter profile says ([`Prepared::start`]),
+//! pinned to one core while the load generator ([`crate::perf::load`]) runs on another.
+//! The A/B decision that uses these servers is [`crate::perf::ab`].
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,10 +14,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::build::{self, BuildRequest};
 use crate::classify::Mode;
-use crate::load::{self, LoadOptions, LoadReport, Target};
+use crate::perf::load::{self, LoadOptions, LoadReport, Target};
+use crate::serve::Launch;
 use crate::serve::Server;
 use crate::suite::{self, Runner};
-use crate::{adapter, case, paths, stack, stats};
+use crate::{adapter, case, paths, stack};
 
 /// The file in a project that lists the routes to measure.
 pub const ROUTES_FILE: &str = "bench.toml";
@@ -49,7 +50,7 @@ pub enum BenchError {
         source_file: String,
     },
     #[error(
-        "`{0}` is not a variant: use key=value pairs joined by commas, keys project, stack, adapter (e.g. stack=astro5,adapter=node)"
+        "`{0}` is not a variant: use key=value pairs joined by commas, keys project, stack, adapter and env.NAME (e.g. stack=astro5,adapter=node or env.NODE_OPTIONS=--jitless)"
     )]
     BadVariant(String),
     #[error("A and B must measure the same routes; A has {a}, B has {b}")]
@@ -141,12 +142,16 @@ pub fn read_routes(project: &Path, only: &[String]) -> Result<Vec<RouteSpec>, Be
         .collect())
 }
 
-/// What is measured: a project built with a stack and served through an adapter profile.
+/// What is measured: a project built with a stack and served through an adapter profile,
+/// with extra environment for the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Variant {
     pub project: PathBuf,
     pub stack: String,
     pub adapter: String,
+    /// Added to the server's environment (after the profile's).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
 }
 
 impl Variant {
@@ -156,10 +161,11 @@ impl Variant {
             project: paths::fixtures_dir().join("bench-routes"),
             stack: stack.into(),
             adapter: "node".into(),
+            env: BTreeMap::new(),
         }
     }
 
-    /// `key=value,...` (keys `project`, `stack`, `adapter`) over `base`.
+    /// `key=value,...` (keys `project`, `stack`, `adapter`, `env.NAME`) over `base`.
     pub fn parse(spec: &str, base: &Variant) -> Result<Self, BenchError> {
         let mut out = base.clone();
         for pair in spec.split(',').filter(|p| !p.trim().is_empty()) {
@@ -171,16 +177,25 @@ impl Variant {
                 "project" => out.project = PathBuf::from(value),
                 "stack" => out.stack = value,
                 "adapter" => out.adapter = value,
-                _ => return Err(BenchError::BadVariant(spec.into())),
+                key => match key.strip_prefix("env.") {
+                    Some(name) if !name.is_empty() => {
+                        out.env.insert(name.to_string(), value);
+                    }
+                    _ => return Err(BenchError::BadVariant(spec.into())),
+                },
             }
         }
         Ok(out)
     }
 
-    /// `stack · adapter · project-folder-name`.
+    /// `stack · adapter · project-folder-name`, then ` · NAME=value` per environment entry.
     pub fn label(&self) -> String {
         let project = build::project_label(&self.project);
-        format!("{} · {} · {project}", self.stack, self.adapter)
+        let mut label = format!("{} · {} · {project}", self.stack, self.adapter);
+        for (name, value) in &self.env {
+            label.push_str(&format!(" · {name}={value}"));
+        }
+        label
     }
 }
 
@@ -193,7 +208,20 @@ pub struct ServedRoute {
     pub target: Target,
 }
 
-/// A variant built and running.
+/// A variant built and ready to start, as often as needed (each A/B fork starts fresh
+/// servers from it).
+pub struct Prepared {
+    pub variant: Variant,
+    /// The Astro version of the stack.
+    pub astro: String,
+    /// The routes with their ▶/λ from the build.
+    routes: Vec<(RouteSpec, Option<Mode>)>,
+    launch: Launch,
+    adapter: String,
+    ready_timeout: Duration,
+}
+
+/// A variant built and running. Dropping it stops the server.
 pub struct Served {
     pub variant: Variant,
     /// The Astro version of the stack.
@@ -202,14 +230,15 @@ pub struct Served {
     pub server: Server,
 }
 
-/// Installs, builds and starts `variant` (its server on `server_cpu`), with the routes of
-/// its bench.toml named in `only`.
-pub fn serve(
+/// Installs and builds `variant` (cached), and finds the ▶/λ of the routes of its
+/// bench.toml named in `only`. The server is started by [`Prepared::start`], on
+/// `server_cpu`.
+pub fn prepare(
     variant: &Variant,
     runner: &Runner,
     only: &[String],
     server_cpu: Option<usize>,
-) -> Result<Served, BenchError> {
+) -> Result<Prepared, BenchError> {
     let setup = BenchError::Setup;
     build::check_project(&variant.project).map_err(|e| setup(e.to_string()))?;
     let specs = read_routes(&variant.project, only)?;
@@ -234,9 +263,9 @@ pub fn serve(
     suite::check_entry(&built, &profile).map_err(setup)?;
     let mut launch = profile.launch(&built, &installed);
     launch.cpu = server_cpu;
-    let server = Server::start(&launch, profile.ready_timeout())
-        .map_err(|e| setup(format!("adapter `{}`: {e}", profile.name)))?;
-    let base = server.base_url();
+    launch
+        .env
+        .extend(variant.env.iter().map(|(k, v)| (k.clone(), v.clone())));
     let mut routes = Vec::new();
     for spec in specs {
         let mode = match &spec.file {
@@ -254,18 +283,66 @@ pub fn serve(
                     })?,
             ),
         };
-        let mut target = Target::parse(&format!("{base}{}", spec.path))?;
-        for (name, value) in &spec.headers {
-            target = target.with_header(name, value)?;
-        }
-        routes.push(ServedRoute { spec, mode, target });
+        routes.push((spec, mode));
     }
-    Ok(Served {
+    Ok(Prepared {
         variant: variant.clone(),
         astro: installed.astro_version.to_string(),
         routes,
-        server,
+        launch,
+        adapter: profile.name.clone(),
+        ready_timeout: profile.ready_timeout(),
     })
+}
+
+impl Prepared {
+    /// The names of the routes, in bench.toml's order.
+    pub fn route_names(&self) -> Vec<String> {
+        self.routes.iter().map(|(s, _)| s.name.clone()).collect()
+    }
+
+    /// Each route's name and ▶/λ.
+    pub fn route_modes(&self) -> Vec<(String, Option<Mode>)> {
+        self.routes
+            .iter()
+            .map(|(s, m)| (s.name.clone(), *m))
+            .collect()
+    }
+
+    /// Starts a fresh server and resolves each route's URL against it.
+    pub fn start(&self) -> Result<Served, BenchError> {
+        let server = Server::start(&self.launch, self.ready_timeout)
+            .map_err(|e| BenchError::Setup(format!("adapter `{}`: {e}", self.adapter)))?;
+        let base = server.base_url();
+        let mut routes = Vec::new();
+        for (spec, mode) in &self.routes {
+            let mut target = Target::parse(&format!("{base}{}", spec.path))?;
+            for (name, value) in &spec.headers {
+                target = target.with_header(name, value)?;
+            }
+            routes.push(ServedRoute {
+                spec: spec.clone(),
+                mode: *mode,
+                target,
+            });
+        }
+        Ok(Served {
+            variant: self.variant.clone(),
+            astro: self.astro.clone(),
+            routes,
+            server,
+        })
+    }
+}
+
+/// [`prepare`], then [`Prepared::start`].
+pub fn serve(
+    variant: &Variant,
+    runner: &Runner,
+    only: &[String],
+    server_cpu: Option<usize>,
+) -> Result<Served, BenchError> {
+    prepare(variant, runner, only, server_cpu)?.start()
 }
 
 /// How hard and how long each measurement loads a route.
@@ -281,7 +358,8 @@ pub struct Settings {
     pub client_cpu: Option<usize>,
 }
 
-fn load_route(
+/// Loads `route` for `duration` with the settings' connections, timeout and core.
+pub fn load_route(
     route: &ServedRoute,
     settings: &Settings,
     duration: Duration,
@@ -420,6 +498,20 @@ pub fn bench(
     })
 }
 
+/// Said under a table where a measurement's load generator used nearly a full core.
+pub const GENERATOR_LIMITED_NOTE: &str = "LIMITED: the load generator used nearly a full core \
+     there, so the server may not have been the bottleneck; the rate is a floor.\n";
+
+/// The load generator's share of a core, `LIMITED` when it was near a full core.
+pub fn client_cpu(report: &LoadReport) -> String {
+    let pct = format!("{:.0}%", report.client_cpu * 100.0);
+    if report.generator_limited() {
+        format!("{pct} LIMITED")
+    } else {
+        pct
+    }
+}
+
 fn megabytes(kb: Option<u64>) -> String {
     kb.map_or("?".into(), |kb| format!("{:.0} MB", kb as f64 / 1024.0))
 }
@@ -441,8 +533,18 @@ impl BenchReport {
     pub fn table(&self) -> String {
         let mut rows = vec![
             [
-                "variant", "route", "", "req/s", "p50", "p90", "p99", "p99.9", "max", "MB/s",
+                "variant",
+                "route",
+                "",
+                "req/s",
+                "p50",
+                "p90",
+                "p99",
+                "p99.9",
+                "max",
+                "MB/s",
                 "errors",
+                "client CPU",
             ]
             .map(String::from)
             .to_vec(),
@@ -462,14 +564,23 @@ impl BenchReport {
                     load::micros(l.max),
                     format!("{:.2}", r.load.bytes_per_sec / 1e6),
                     untrustworthy(&r.load).map_or("0".into(), |_| r.load.error_count().to_string()),
+                    client_cpu(&r.load),
                 ]);
             }
         }
-        let mut out = format_table(&rows, &[3, 4, 5, 6, 7, 8, 9, 10]);
+        let mut out = format_table(&rows, &[3, 4, 5, 6, 7, 8, 9, 10, 11]);
         out.push_str(&format!(
             "\n{} connection(s), {:.1} s per route, closed loop.\n",
             self.connections, self.seconds
         ));
+        if self
+            .runs
+            .iter()
+            .flat_map(|r| &r.routes)
+            .any(|r| r.load.generator_limited())
+        {
+            out.push_str(GENERATOR_LIMITED_NOTE);
+        }
         for run in &self.runs {
             out.push_str(&format!(
                 "server peak RSS ({}, astro {}): {}\n",
@@ -575,257 +686,6 @@ pub fn format_table(rows: &[Vec<String>], right: &[usize]) -> String {
     out
 }
 
-/// How the A/B comparison is run and judged.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AbSettings {
-    /// Pairs of rounds (A then B, B then A, ...).
-    pub rounds: usize,
-    /// A slowdown beyond this fraction (0.10 = 10%) is flagged when it is confident.
-    pub threshold: f64,
-    /// Two-sided confidence of the bootstrap interval (e.g. 0.95).
-    pub confidence: f64,
-    pub resamples: usize,
-}
-
-/// What the A/B comparison concludes for one route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Verdict {
-    /// B is slower than A by more than the threshold, with confidence.
-    Slower,
-    /// B is faster than A by more than the threshold, with confidence.
-    Faster,
-    /// No change beyond the threshold can be claimed.
-    NoChange,
-}
-
-/// One route's A/B result. `ratio` is B's req/s over A's in the same round pair.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AbRoute {
-    pub name: String,
-    pub mode_a: Option<String>,
-    pub mode_b: Option<String>,
-    pub a_rps: Vec<f64>,
-    pub b_rps: Vec<f64>,
-    pub ratios: Vec<f64>,
-    pub median_ratio: f64,
-    pub ci_low: f64,
-    pub ci_high: f64,
-    pub verdict: Verdict,
-}
-
-/// The result of `astro-conform bench --ab A B`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AbReport {
-    pub a: String,
-    pub b: String,
-    pub connections: usize,
-    pub round_seconds: f64,
-    pub settings: AbSettings,
-    pub routes: Vec<AbRoute>,
-}
-
-/// Alternates rounds between `a` and `b` on each route and judges the paired ratios.
-pub fn ab(
-    a: &Served,
-    b: &Served,
-    settings: &Settings,
-    ab: &AbSettings,
-    progress: &dyn Fn(&str),
-) -> Result<AbReport, BenchError> {
-    let names = |s: &Served| {
-        s.routes
-            .iter()
-            .map(|r| r.spec.name.clone())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    if a.routes
-        .iter()
-        .map(|r| &r.spec.name)
-        .ne(b.routes.iter().map(|r| &r.spec.name))
-    {
-        return Err(BenchError::RouteSetsDiffer {
-            a: names(a),
-            b: names(b),
-        });
-    }
-    let measure = |route: &ServedRoute, label: &str, duration| {
-        let report = load_route(route, settings, duration)?;
-        match untrustworthy(&report) {
-            None => Ok(report.requests_per_sec),
-            Some(why) => Err(BenchError::Setup(format!(
-                "{label} {}: {why}",
-                route.spec.name
-            ))),
-        }
-    };
-    let (label_a, label_b) = (
-        format!("A ({})", a.variant.label()),
-        format!("B ({})", b.variant.label()),
-    );
-    let mut routes = Vec::new();
-    for (ra, rb) in a.routes.iter().zip(&b.routes) {
-        measure(ra, &label_a, settings.warmup)?;
-        measure(rb, &label_b, settings.warmup)?;
-        let (mut a_rps, mut b_rps) = (Vec::new(), Vec::new());
-        for round in 0..ab.rounds {
-            progress(&format!(
-                "{}: round {}/{}",
-                ra.spec.name,
-                round + 1,
-                ab.rounds
-            ));
-            // Alternate who goes first, so drift during a pair does not favour one side.
-            if round % 2 == 0 {
-                a_rps.push(measure(ra, &label_a, settings.duration)?);
-                b_rps.push(measure(rb, &label_b, settings.duration)?);
-            } else {
-                b_rps.push(measure(rb, &label_b, settings.duration)?);
-                a_rps.push(measure(ra, &label_a, settings.duration)?);
-            }
-        }
-        routes.push(judge(&ra.spec.name, ra.mode, rb.mode, a_rps, b_rps, ab));
-    }
-    Ok(AbReport {
-        a: a.variant.label(),
-        b: b.variant.label(),
-        connections: settings.connections,
-        round_seconds: settings.duration.as_secs_f64(),
-        settings: ab.clone(),
-        routes,
-    })
-}
-
-/// The median paired ratio, its bootstrap interval and the verdict.
-pub fn judge(
-    name: &str,
-    mode_a: Option<Mode>,
-    mode_b: Option<Mode>,
-    a_rps: Vec<f64>,
-    b_rps: Vec<f64>,
-    settings: &AbSettings,
-) -> AbRoute {
-    let ratios: Vec<f64> = a_rps.iter().zip(&b_rps).map(|(a, b)| b / a).collect();
-    let median_ratio = stats::median(&ratios);
-    let (ci_low, ci_high) =
-        stats::bootstrap_median_ci(&ratios, settings.confidence, settings.resamples, 0x5eed);
-    let verdict = if ci_high < 1.0 - settings.threshold {
-        Verdict::Slower
-    } else if ci_low > 1.0 + settings.threshold {
-        Verdict::Faster
-    } else {
-        Verdict::NoChange
-    };
-    AbRoute {
-        name: name.into(),
-        mode_a: mode_a.map(|m| m.symbol().into()),
-        mode_b: mode_b.map(|m| m.symbol().into()),
-        a_rps,
-        b_rps,
-        ratios,
-        median_ratio,
-        ci_low,
-        ci_high,
-        verdict,
-    }
-}
-
-impl AbReport {
-    /// Routes where B is slower beyond the threshold with confidence.
-    pub fn slower(&self) -> Vec<&AbRoute> {
-        self.routes
-            .iter()
-            .filter(|r| r.verdict == Verdict::Slower)
-            .collect()
-    }
-
-    /// A table: per route, median req/s of each side, the median ratio B/A, its interval
-    /// and the verdict.
-    pub fn table(&self) -> String {
-        let pct = (self.settings.confidence * 100.0).round();
-        let mut rows = vec![vec![
-            "route".to_string(),
-            String::new(),
-            "A req/s".into(),
-            "B req/s".into(),
-            "B/A".into(),
-            format!("{pct}% CI"),
-            "verdict".into(),
-        ]];
-        for r in &self.routes {
-            let mode = match (&r.mode_a, &r.mode_b) {
-                (Some(a), Some(b)) if a == b => a.clone(),
-                (a, b) => format!(
-                    "{}→{}",
-                    a.as_deref().unwrap_or("?"),
-                    b.as_deref().unwrap_or("?")
-                ),
-            };
-            rows.push(vec![
-                r.name.clone(),
-                mode,
-                format!("{:.0}", stats::median(&r.a_rps)),
-                format!("{:.0}", stats::median(&r.b_rps)),
-                format!("{:.3}", r.median_ratio),
-                format!("{:.3}–{:.3}", r.ci_low, r.ci_high),
-                match r.verdict {
-                    Verdict::Slower => {
-                        format!("SLOWER (> {:.0}%)", self.settings.threshold * 100.0)
-                    }
-                    Verdict::Faster => {
-                        format!("faster (> {:.0}%)", self.settings.threshold * 100.0)
-                    }
-                    Verdict::NoChange => "no change beyond threshold".into(),
-                },
-            ]);
-        }
-        format!(
-            "A = {}\nB = {}\n{} round pair(s) of {:.2} s per route, {} connection(s), alternating A/B.\n\n{}",
-            self.a,
-            self.b,
-            self.settings.rounds,
-            self.round_seconds,
-            self.connections,
-            format_table(&rows, &[2, 3, 4])
-        )
-    }
-}
-
-/// How often each route was judged slower over repeated A/B runs.
-pub fn tally(reports: &[AbReport]) -> String {
-    let mut out = String::new();
-    let Some(first) = reports.first() else {
-        return out;
-    };
-    for (i, route) in first.routes.iter().enumerate() {
-        let slower = reports
-            .iter()
-            .filter(|r| {
-                r.routes
-                    .get(i)
-                    .is_some_and(|x| x.verdict == Verdict::Slower)
-            })
-            .count();
-        let ratios: Vec<f64> = reports
-            .iter()
-            .filter_map(|r| r.routes.get(i))
-            .map(|x| x.median_ratio)
-            .collect();
-        out.push_str(&format!(
-            "{}: judged slower in {slower} of {} run(s); median ratios {}\n",
-            route.name,
-            reports.len(),
-            ratios
-                .iter()
-                .map(|r| format!("{r:.3}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        ));
-    }
-    out
-}
-
 /// Where `--save NAME` keeps baselines by default.
 pub fn baselines_dir() -> PathBuf {
     PathBuf::from(".astro-conform/baselines")
@@ -865,39 +725,6 @@ pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Bench
 mod tests {
     use super::*;
 
-    fn settings() -> AbSettings {
-        AbSettings {
-            rounds: 8,
-            threshold: 0.10,
-            confidence: 0.95,
-            resamples: 2000,
-        }
-    }
-
-    #[test]
-    fn a_confident_slowdown_beyond_the_threshold_is_flagged() {
-        let a = vec![1000.0, 1010.0, 990.0, 1005.0, 995.0, 1000.0, 1002.0, 998.0];
-        let b: Vec<f64> = a.iter().map(|x| x * 0.8).collect();
-        let r = judge("x", None, None, a, b, &settings());
-        assert_eq!(r.verdict, Verdict::Slower, "{r:?}");
-    }
-
-    #[test]
-    fn a_slowdown_below_the_threshold_or_without_confidence_is_not() {
-        let a = vec![1000.0; 8];
-        let small: Vec<f64> = a.iter().map(|x| x * 0.95).collect();
-        assert_eq!(
-            judge("x", None, None, a.clone(), small, &settings()).verdict,
-            Verdict::NoChange
-        );
-        // Half the rounds 30% slower, half 10% faster: the median is not confidently low.
-        let noisy = vec![700.0, 1100.0, 700.0, 1100.0, 700.0, 1100.0, 700.0, 1100.0];
-        assert_eq!(
-            judge("x", None, None, a, noisy, &settings()).verdict,
-            Verdict::NoChange
-        );
-    }
-
     #[test]
     fn variants_parse_over_a_base() {
         let base = Variant::default_for("astro7");
@@ -909,6 +736,10 @@ mod tests {
         assert_eq!(v.project, base.project);
         assert!(Variant::parse("astro5", &base).is_err());
         assert!(Variant::parse("colour=red", &base).is_err());
+        assert!(Variant::parse("env.=1", &base).is_err());
+        let v = Variant::parse("env.BURN=/a:30;/b:20", &base).unwrap();
+        assert_eq!(v.env["BURN"], "/a:30;/b:20");
+        assert!(v.label().ends_with(" · BURN=/a:30;/b:20"), "{}", v.label());
     }
 
     #[test]
@@ -979,6 +810,7 @@ mod tests {
             },
             statuses: BTreeMap::from([(200, rps as u64)]),
             errors: BTreeMap::new(),
+            client_cpu: 0.5,
         };
         let variant = Variant::default_for("astro7");
         BenchReport {
@@ -1036,28 +868,6 @@ mod tests {
             "{problems}"
         );
         assert!(problems.contains("2 timeout error(s)"), "{problems}");
-    }
-
-    #[test]
-    fn the_tally_counts_slower_verdicts_per_route() {
-        let settings = settings();
-        let one = |ratio: f64| AbReport {
-            a: "a".into(),
-            b: "b".into(),
-            connections: 1,
-            round_seconds: 1.0,
-            settings: settings.clone(),
-            routes: vec![judge(
-                "x",
-                None,
-                None,
-                vec![100.0; 8],
-                vec![100.0 * ratio; 8],
-                &settings,
-            )],
-        };
-        let text = tally(&[one(0.7), one(1.0), one(0.7)]);
-        assert!(text.contains("x: judged slower in 2 of 3 run(s)"), "{text}");
     }
 
     #[test]

@@ -172,12 +172,24 @@ pub struct LoadReport {
     pub statuses: BTreeMap<u16, u64>,
     /// Failed requests by kind (connect, timeout, closed, malformed, io, body).
     pub errors: BTreeMap<String, u64>,
+    /// The load generator's own CPU time over the wall time of the run: 1.0 is a full core.
+    #[serde(default)]
+    pub client_cpu: f64,
 }
+
+/// Above this share of a core, the load generator may be what limits the rate measured.
+pub const GENERATOR_LIMITED: f64 = 0.9;
 
 impl LoadReport {
     /// Failed requests in all.
     pub fn error_count(&self) -> u64 {
         self.errors.values().sum()
+    }
+
+    /// Whether the load generator used nearly a full core, so the server may not have been
+    /// the bottleneck and the rate measured is a floor, not the server's capacity.
+    pub fn generator_limited(&self) -> bool {
+        self.client_cpu >= GENERATOR_LIMITED
     }
 
     /// Human-readable summary.
@@ -195,7 +207,8 @@ impl LoadReport {
              \x20 bytes     {bytes} ({bps})\n\
              \x20 latency   p50 {p50}  p90 {p90}  p99 {p99}  p99.9 {p999}  max {max}\n\
              \x20 statuses  {statuses}\n\
-             \x20 errors    {errors}\n",
+             \x20 errors    {errors}\n\
+             \x20 client    {cpu:.0}% of a core{limited}\n",
             url = self.url,
             connections = self.connections,
             seconds = self.seconds,
@@ -208,6 +221,12 @@ impl LoadReport {
             p99 = micros(l.p99),
             p999 = micros(l.p999),
             max = micros(l.max),
+            cpu = self.client_cpu * 100.0,
+            limited = if self.generator_limited() {
+                " (GENERATOR-LIMITED: the load generator, not the server, may set this rate)"
+            } else {
+                ""
+            },
         )
     }
 }
@@ -270,6 +289,7 @@ pub async fn run_async(options: &LoadOptions) -> Result<LoadReport, LoadError> {
     {
         return Err(LoadError::BadRate(rate));
     }
+    let cpu_start = thread_cpu_time();
     let start = Instant::now();
     let deadline = start + options.duration;
     let budget = options
@@ -298,8 +318,11 @@ pub async fn run_async(options: &LoadOptions) -> Result<LoadReport, LoadError> {
         tally.merge(part);
     }
     // Under a request budget the run may end early: rates are per the time it took.
+    let wall = start.elapsed();
+    let client_cpu =
+        (thread_cpu_time().saturating_sub(cpu_start)).as_secs_f64() / wall.as_secs_f64().max(1e-9);
     let seconds = match options.requests {
-        Some(_) => start.elapsed().min(options.duration).as_secs_f64(),
+        Some(_) => wall.min(options.duration).as_secs_f64(),
         None => options.duration.as_secs_f64(),
     };
     Ok(LoadReport {
@@ -314,7 +337,21 @@ pub async fn run_async(options: &LoadOptions) -> Result<LoadReport, LoadError> {
         latency_us: Latency::of(&tally.histogram),
         statuses: tally.statuses,
         errors: tally.errors,
+        client_cpu,
     })
+}
+
+/// CPU time used by the calling thread so far (the load generator's runtime thread).
+fn thread_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec owned by this frame.
+    if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 /// What one connection counted.

@@ -1,0 +1,550 @@
+//! `bench --ab A B`: is B slower than A, on each route?
+//!
+//! Two identical Node servers differ by a few percent for their whole life (JIT decisions,
+//! heap layout), so one pair of processes is one sample, however many rounds it serves.
+//! The comparison therefore runs in *forks* (as JMH does): each fork starts a fresh server
+//! for A and for B, both on the same core, and loads them *at the same time*, first to
+//! warm up, then in short rounds. This machine's own noise (a host that takes the core
+//! away for a moment, a loop that runs 2× slower from one second to the next) then hits
+//! both servers alike and cancels in the ratio B/A of their req/s, which on a shared,
+//! saturated core is the ratio of their costs per request. The fork's sample is the mean
+//! log of its round ratios; log ratios make a slowdown and the matching speedup symmetric.
+//!
+//! After each fork from `min_forks` on, each undecided route is judged on the Student-t
+//! interval of its fork samples, with significance and size together (`d = ln(1 +
+//! threshold)`):
+//! - **slower**: the interval lies below 0 *and* the estimate is below `-d`;
+//! - **faster**: the mirror image;
+//! - **no change**: the whole interval lies within `(-d, d)` (equivalence);
+//! - otherwise another fork, up to `max_forks`; still undecided then: **inconclusive**.
+//!
+//! Stopping as soon as the answer is clear keeps clear cases short and spends forks only
+//! where the effect is near the threshold. The power this gives is measured, not assumed:
+//! `cargo bench --bench power` (README, "Performance").
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::classify::Mode;
+use crate::perf::bench::{
+    self, BenchError, GENERATOR_LIMITED_NOTE, Prepared, ServedRoute, Settings, format_table,
+};
+use crate::perf::stats;
+
+/// Seconds of each round by default.
+pub const ROUND_SECONDS: f64 = 0.5;
+/// Seconds of warm-up per server, route and fork by default.
+pub const WARMUP_SECONDS: f64 = 2.0;
+
+/// How the comparison is run and judged.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AbSettings {
+    /// The smallest slowdown worth a verdict, as a fraction (0.05 = 5%).
+    pub threshold: f64,
+    /// Two-sided confidence of the interval (e.g. 0.95).
+    pub confidence: f64,
+    /// Round pairs per route in each fork.
+    pub rounds: usize,
+    /// Forks before the first judgement.
+    pub min_forks: usize,
+    /// Forks at the most.
+    pub max_forks: usize,
+}
+
+impl Default for AbSettings {
+    fn default() -> Self {
+        Self {
+            threshold: 0.05,
+            confidence: 0.95,
+            rounds: 4,
+            min_forks: 3,
+            max_forks: 10,
+        }
+    }
+}
+
+/// What the comparison concludes for one route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// B is slower than A, significantly and by more than the threshold.
+    Slower,
+    /// B is faster than A, significantly and by more than the threshold.
+    Faster,
+    /// Any difference is within the threshold, with confidence.
+    NoChange,
+    /// After the last fork, neither of the above can be said.
+    Inconclusive,
+}
+
+impl Verdict {
+    /// The table's wording.
+    pub fn describe(self, threshold: f64) -> String {
+        let pct = threshold * 100.0;
+        match self {
+            Verdict::Slower => format!("SLOWER (> {pct:.0}%)"),
+            Verdict::Faster => format!("faster (> {pct:.0}%)"),
+            Verdict::NoChange => format!("no change (within {pct:.0}%)"),
+            Verdict::Inconclusive => "inconclusive".into(),
+        }
+    }
+}
+
+/// One fork of one route: the rounds of a fresh pair of servers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Fork {
+    pub a_rps: Vec<f64>,
+    pub b_rps: Vec<f64>,
+    /// The mean of ln(B/A) over the round pairs: this fork's sample.
+    pub log_ratio: f64,
+    /// The load generator's highest share of a core in any round.
+    pub client_cpu: f64,
+}
+
+/// The interval and verdict of a set of fork samples.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Judgement {
+    /// B/A: the exponential of the mean log ratio (a geometric mean).
+    pub ratio: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    /// `None` while the samples allow no verdict yet.
+    pub verdict: Option<Verdict>,
+}
+
+/// Judges fork samples (log ratios B/A) as the module documentation says.
+pub fn judge(log_ratios: &[f64], settings: &AbSettings) -> Judgement {
+    let Some(i) = stats::t_interval(log_ratios, settings.confidence) else {
+        let ratio = stats::mean(log_ratios).exp();
+        return Judgement {
+            ratio,
+            ci_low: f64::NAN,
+            ci_high: f64::NAN,
+            verdict: None,
+        };
+    };
+    let d = (1.0 + settings.threshold).ln();
+    let verdict = if i.high < 0.0 && i.mean < -d {
+        Some(Verdict::Slower)
+    } else if i.low > 0.0 && i.mean > d {
+        Some(Verdict::Faster)
+    } else if i.low > -d && i.high < d {
+        Some(Verdict::NoChange)
+    } else {
+        None
+    };
+    Judgement {
+        ratio: i.mean.exp(),
+        ci_low: i.low.exp(),
+        ci_high: i.high.exp(),
+        verdict,
+    }
+}
+
+/// One route's result.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AbRoute {
+    pub name: String,
+    pub mode_a: Option<String>,
+    pub mode_b: Option<String>,
+    pub forks: Vec<Fork>,
+    pub ratio: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub verdict: Verdict,
+    /// Whether the load generator neared a full core in any round.
+    pub generator_limited: bool,
+}
+
+impl AbRoute {
+    fn median_rps(&self, side: impl Fn(&Fork) -> &Vec<f64>) -> f64 {
+        let all: Vec<f64> = self.forks.iter().flat_map(|f| side(f).clone()).collect();
+        stats::median(&all)
+    }
+}
+
+/// The result of `astro-conform bench --ab A B`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AbReport {
+    pub a: String,
+    pub b: String,
+    pub connections: usize,
+    pub round_seconds: f64,
+    pub warmup_seconds: f64,
+    pub settings: AbSettings,
+    pub routes: Vec<AbRoute>,
+    /// Wall time of the whole comparison.
+    pub seconds: f64,
+}
+
+/// A route being compared: its forks so far and its verdict once given.
+struct Pending {
+    forks: Vec<Fork>,
+    judgement: Option<Judgement>,
+}
+
+/// Runs forks until every route has a verdict or `max_forks` is reached.
+pub fn ab(
+    a: &Prepared,
+    b: &Prepared,
+    settings: &Settings,
+    ab: &AbSettings,
+    progress: &dyn Fn(&str),
+) -> Result<AbReport, BenchError> {
+    let (names_a, names_b) = (a.route_names(), b.route_names());
+    if names_a != names_b {
+        return Err(BenchError::RouteSetsDiffer {
+            a: names_a.join(", "),
+            b: names_b.join(", "),
+        });
+    }
+    let started = Instant::now();
+    let mut pending: Vec<Pending> = names_a
+        .iter()
+        .map(|_| Pending {
+            forks: Vec::new(),
+            judgement: None,
+        })
+        .collect();
+    for fork in 0..ab.max_forks.max(1) {
+        if pending.iter().all(|p| p.judgement.is_some()) {
+            break;
+        }
+        // Fresh processes for every fork; started in alternating order.
+        let (served_a, served_b) = if fork % 2 == 0 {
+            let sa = a.start()?;
+            (sa, b.start()?)
+        } else {
+            let sb = b.start()?;
+            (a.start()?, sb)
+        };
+        for (i, p) in pending.iter_mut().enumerate() {
+            if p.judgement.is_some() {
+                continue;
+            }
+            let (ra, rb) = (&served_a.routes[i], &served_b.routes[i]);
+            let status = |round: usize| {
+                progress(&format!(
+                    "{}: fork {}/≤{}, round {round}/{}",
+                    ra.spec.name,
+                    fork + 1,
+                    ab.max_forks,
+                    ab.rounds
+                ))
+            };
+            p.forks
+                .push(run_fork(ra, rb, settings, ab.rounds, &status)?);
+            if p.forks.len() >= ab.min_forks {
+                let log_ratios: Vec<f64> = p.forks.iter().map(|f| f.log_ratio).collect();
+                let j = judge(&log_ratios, ab);
+                if j.verdict.is_some() {
+                    p.judgement = Some(j);
+                }
+            }
+        }
+    }
+    let routes = a
+        .route_modes()
+        .into_iter()
+        .zip(b.route_modes())
+        .zip(pending)
+        .map(|(((name, mode_a), (_, mode_b)), p)| finish(name, mode_a, mode_b, p, ab))
+        .collect();
+    Ok(AbReport {
+        a: a.variant.label(),
+        b: b.variant.label(),
+        connections: settings.connections,
+        round_seconds: settings.duration.as_secs_f64(),
+        warmup_seconds: settings.warmup.as_secs_f64(),
+        settings: ab.clone(),
+        routes,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// The final verdict of a route: its decision, or `Inconclusive` after the last fork.
+fn finish(
+    name: String,
+    mode_a: Option<Mode>,
+    mode_b: Option<Mode>,
+    p: Pending,
+    ab: &AbSettings,
+) -> AbRoute {
+    let log_ratios: Vec<f64> = p.forks.iter().map(|f| f.log_ratio).collect();
+    let j = p.judgement.unwrap_or_else(|| judge(&log_ratios, ab));
+    AbRoute {
+        name,
+        mode_a: mode_a.map(|m| m.symbol().into()),
+        mode_b: mode_b.map(|m| m.symbol().into()),
+        generator_limited: p
+            .forks
+            .iter()
+            .any(|f| f.client_cpu >= crate::perf::load::GENERATOR_LIMITED),
+        forks: p.forks,
+        ratio: j.ratio,
+        ci_low: j.ci_low,
+        ci_high: j.ci_high,
+        verdict: j.verdict.unwrap_or(Verdict::Inconclusive),
+    }
+}
+
+/// One fork of one route: both servers loaded at once for the warm-up, then for `rounds`
+/// rounds, each giving a paired ratio.
+fn run_fork(
+    ra: &ServedRoute,
+    rb: &ServedRoute,
+    settings: &Settings,
+    rounds: usize,
+    status: &dyn Fn(usize),
+) -> Result<Fork, BenchError> {
+    side_by_side(ra, rb, settings, settings.warmup)?;
+    let (mut a_rps, mut b_rps, mut client_cpu) = (Vec::new(), Vec::new(), 0.0_f64);
+    for round in 0..rounds {
+        status(round + 1);
+        let (a, b) = side_by_side(ra, rb, settings, settings.duration)?;
+        a_rps.push(a.rps);
+        b_rps.push(b.rps);
+        client_cpu = client_cpu.max(a.client_cpu + b.client_cpu);
+    }
+    let logs: Vec<f64> = a_rps
+        .iter()
+        .zip(&b_rps)
+        .map(|(a, b)| (b / a).ln())
+        .collect();
+    Ok(Fork {
+        log_ratio: stats::mean(&logs),
+        a_rps,
+        b_rps,
+        client_cpu,
+    })
+}
+
+/// Loads A and B at the same time for `duration`. Both servers share one core, so
+/// whatever else slows the machine in that moment slows both, and the ratio of their
+/// rates is the ratio of their costs per request.
+fn side_by_side(
+    ra: &ServedRoute,
+    rb: &ServedRoute,
+    settings: &Settings,
+    duration: std::time::Duration,
+) -> Result<(Sample, Sample), BenchError> {
+    std::thread::scope(|scope| {
+        let b = scope.spawn(|| measure(rb, "B", settings, duration));
+        let a = measure(ra, "A", settings, duration);
+        let b = b
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        Ok((a?, b?))
+    })
+}
+
+/// One side of a round.
+struct Sample {
+    rps: f64,
+    /// The load generator's share of a core.
+    client_cpu: f64,
+}
+
+/// Loads one side; an error when the route did not render successfully.
+fn measure(
+    route: &ServedRoute,
+    side: &str,
+    settings: &Settings,
+    duration: std::time::Duration,
+) -> Result<Sample, BenchError> {
+    let report = bench::load_route(route, settings, duration)?;
+    match bench::untrustworthy(&report) {
+        None => Ok(Sample {
+            rps: report.requests_per_sec,
+            client_cpu: report.client_cpu,
+        }),
+        Some(why) => Err(BenchError::Setup(format!(
+            "{side} {}: {why}",
+            route.spec.name
+        ))),
+    }
+}
+
+impl AbReport {
+    /// Routes judged slower.
+    pub fn slower(&self) -> Vec<&AbRoute> {
+        self.routes
+            .iter()
+            .filter(|r| r.verdict == Verdict::Slower)
+            .collect()
+    }
+
+    /// A table: per route, the median req/s of each side, B/A with its interval, the forks
+    /// run and the verdict.
+    pub fn table(&self) -> String {
+        let s = &self.settings;
+        let pct = (s.confidence * 100.0).round();
+        let mut rows = vec![
+            [
+                "route",
+                "",
+                "A req/s",
+                "B req/s",
+                "B/A",
+                &format!("{pct}% CI"),
+                "forks",
+                "verdict",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ];
+        for r in &self.routes {
+            let mode = match (&r.mode_a, &r.mode_b) {
+                (Some(a), Some(b)) if a == b => a.clone(),
+                (a, b) => format!(
+                    "{}→{}",
+                    a.as_deref().unwrap_or("?"),
+                    b.as_deref().unwrap_or("?")
+                ),
+            };
+            let limited = if r.generator_limited { " LIMITED" } else { "" };
+            rows.push(vec![
+                r.name.clone(),
+                mode,
+                format!("{:.0}", r.median_rps(|f| &f.a_rps)),
+                format!("{:.0}", r.median_rps(|f| &f.b_rps)),
+                format!("{:.3}", r.ratio),
+                format!("{:.3}–{:.3}", r.ci_low, r.ci_high),
+                r.forks.len().to_string(),
+                format!("{}{limited}", r.verdict.describe(s.threshold)),
+            ]);
+        }
+        let mut out = format!(
+            "A = {}\nB = {}\n{}–{} forks (fresh server pairs), stopping once the answer is clear; \
+             per fork and route {:.1} s warm-up, {} round pair(s) of {:.2} s, {} connection(s). \
+             Took {:.0} s.\n\n{}",
+            self.a,
+            self.b,
+            s.min_forks,
+            s.max_forks,
+            self.warmup_seconds,
+            s.rounds,
+            self.round_seconds,
+            self.connections,
+            self.seconds,
+            format_table(&rows, &[2, 3, 4, 6])
+        );
+        if self.routes.iter().any(|r| r.generator_limited) {
+            out.push_str(GENERATOR_LIMITED_NOTE);
+        }
+        out
+    }
+}
+
+/// How often each route got each verdict over repeated comparisons.
+pub fn tally(reports: &[AbReport]) -> String {
+    let mut out = String::new();
+    let Some(first) = reports.first() else {
+        return out;
+    };
+    for (i, route) in first.routes.iter().enumerate() {
+        let of = |v: Verdict| {
+            reports
+                .iter()
+                .filter(|r| r.routes.get(i).is_some_and(|x| x.verdict == v))
+                .count()
+        };
+        let ratios: Vec<String> = reports
+            .iter()
+            .filter_map(|r| r.routes.get(i))
+            .map(|x| format!("{:.3}", x.ratio))
+            .collect();
+        out.push_str(&format!(
+            "{}: judged slower in {} of {} run(s) (no change {}, inconclusive {}, faster {}); B/A {}\n",
+            route.name,
+            of(Verdict::Slower),
+            reports.len(),
+            of(Verdict::NoChange),
+            of(Verdict::Inconclusive),
+            of(Verdict::Faster),
+            ratios.join(" ")
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> AbSettings {
+        AbSettings::default()
+    }
+
+    #[test]
+    fn a_clear_slowdown_beyond_the_threshold_is_slower() {
+        let ten_percent = (1.0_f64 / 1.10).ln();
+        let forks = [ten_percent - 0.02, ten_percent, ten_percent + 0.02];
+        let j = judge(&forks, &settings());
+        assert_eq!(j.verdict, Some(Verdict::Slower), "{j:?}");
+        assert!((j.ratio - 1.0 / 1.10).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_speedup_mirrors_a_slowdown() {
+        let forks = [0.08, 0.095, 0.11];
+        assert_eq!(judge(&forks, &settings()).verdict, Some(Verdict::Faster));
+        let slower: Vec<f64> = forks.iter().map(|x| -x).collect();
+        assert_eq!(judge(&slower, &settings()).verdict, Some(Verdict::Slower));
+    }
+
+    #[test]
+    fn a_tight_interval_around_no_change_is_no_change() {
+        let forks = [-0.01, 0.0, 0.012, -0.004];
+        assert_eq!(judge(&forks, &settings()).verdict, Some(Verdict::NoChange));
+    }
+
+    #[test]
+    fn significant_but_small_is_not_slower() {
+        // 2% slower, very consistently: significant, but below the 5% threshold.
+        let forks = [-0.021, -0.02, -0.019, -0.02];
+        assert_eq!(judge(&forks, &settings()).verdict, Some(Verdict::NoChange));
+    }
+
+    #[test]
+    fn large_but_noisy_is_not_decided() {
+        // A mean 10% below, but forks disagree: neither slower nor within the threshold.
+        let forks = [-0.30, 0.05, -0.05];
+        assert_eq!(judge(&forks, &settings()).verdict, None);
+        assert_eq!(judge(&[-0.3], &settings()).verdict, None);
+    }
+
+    #[test]
+    fn the_tally_counts_each_verdict_per_route() {
+        let one = |verdict: Verdict| AbReport {
+            a: "a".into(),
+            b: "b".into(),
+            connections: 1,
+            round_seconds: 1.0,
+            warmup_seconds: 1.0,
+            settings: settings(),
+            seconds: 1.0,
+            routes: vec![AbRoute {
+                name: "x".into(),
+                mode_a: None,
+                mode_b: None,
+                forks: Vec::new(),
+                ratio: 0.9,
+                ci_low: 0.8,
+                ci_high: 0.95,
+                verdict,
+                generator_limited: false,
+            }],
+        };
+        let text = tally(&[
+            one(Verdict::Slower),
+            one(Verdict::Inconclusive),
+            one(Verdict::Slower),
+        ]);
+        assert!(
+            text.contains("x: judged slower in 2 of 3 run(s) (no change 0, inconclusive 1"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,9 @@
+//! Performance: the load generator, `bench` (throughput of a route set), the A/B decision
+//! (`bench --ab`) with its statistics, and the SVG charts.
+
+pub mod ab;
+pub mod bench;
+pub mod load;
+pub mod plot;
+pub mod power;
+pub mod stats;
