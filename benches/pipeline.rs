@@ -13,7 +13,8 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use astro_conform::{paths, stack};
+use astro_conform::paths;
+use astro_conform::pipeline::install::stack;
 
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_astro-conform")

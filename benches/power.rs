@@ -12,11 +12,11 @@
 
 use std::time::Instant;
 
-use astro_conform::cpu::Placement;
 use astro_conform::paths;
 use astro_conform::perf::ab::{self, AbSettings};
 use astro_conform::perf::bench::{self, Settings, Variant};
 use astro_conform::perf::{plot, power};
+use astro_conform::pipeline::serve::cpu::Placement;
 use astro_conform::suite::Runner;
 
 fn var(name: &str, default: &str) -> String {

@@ -15,9 +15,9 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group};
 
-use astro_conform::cpu::{self, Placement};
 use astro_conform::perf::bench::{self, Variant};
 use astro_conform::perf::load::{self, LoadOptions};
+use astro_conform::pipeline::serve::cpu::{self, Placement};
 use astro_conform::suite::Runner;
 
 fn connections() -> usize {

@@ -12,10 +12,10 @@
 use std::process::Command;
 use std::time::Duration;
 
-use astro_conform::cpu::Placement;
 use astro_conform::perf::bench::{self, ServedRoute, Variant};
 use astro_conform::perf::load::{self, LoadOptions};
 use astro_conform::perf::stats::median;
+use astro_conform::pipeline::serve::cpu::Placement;
 use astro_conform::suite::Runner;
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {

@@ -8,8 +8,11 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use astro_conform::paths;
+use astro_conform::pipeline::build::process;
+use astro_conform::pipeline::discover::adapter;
+use astro_conform::pipeline::install::stack;
 use astro_conform::suite::{self, Outcome};
-use astro_conform::{adapter, paths, process, stack};
 use libtest_mimic::{Arguments, Trial};
 
 fn list() -> Result<Vec<suite::Trial>, String> {

@@ -26,11 +26,11 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::classify::Mode;
 use crate::perf::bench::{
     self, BenchError, GENERATOR_LIMITED_NOTE, Prepared, ServedRoute, Settings, format_table,
 };
 use crate::perf::stats;
+use crate::pipeline::classify::Mode;
 
 /// Seconds of each round by default.
 pub const ROUND_SECONDS: f64 = 0.5;

@@ -12,13 +12,15 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::build::{self, BuildRequest};
-use crate::classify::Mode;
+use crate::paths;
 use crate::perf::load::{self, LoadOptions, LoadReport, Target};
-use crate::serve::Launch;
-use crate::serve::Server;
+use crate::pipeline::build::{self, BuildRequest};
+use crate::pipeline::classify::Mode;
+use crate::pipeline::discover::{adapter, case};
+use crate::pipeline::install::stack;
+use crate::pipeline::serve::Launch;
+use crate::pipeline::serve::Server;
 use crate::suite::{self, Runner};
-use crate::{adapter, case, paths, stack};
 
 /// The file in a project that lists the routes to measure.
 pub const ROUTES_FILE: &str = "bench.toml";

@@ -265,7 +265,7 @@ pub fn run(options: &LoadOptions) -> Result<LoadReport, LoadError> {
         scope
             .spawn(move || {
                 if let Some(cpu) = options.cpu {
-                    crate::cpu::pin_current_thread(cpu)
+                    crate::pipeline::serve::cpu::pin_current_thread(cpu)
                         .map_err(|source| LoadError::Pin { cpu, source })?;
                 }
                 let runtime = tokio::runtime::Builder::new_current_thread()

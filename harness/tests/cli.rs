@@ -263,7 +263,7 @@ fn run_list_builds_nothing_and_filters() {
 
 #[test]
 fn a_lockfile_out_of_sync_fails_with_the_relock_hint_and_caches_nothing() {
-    use astro_conform::stack::{self, Stack, StackError, Tools};
+    use astro_conform::pipeline::install::stack::{self, Stack, StackError, Tools};
     let dir = tempfile::Builder::new()
         .prefix("stale-stack-")
         .tempdir()

@@ -7,12 +7,14 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use astro_conform::adapter::{self, Profile};
-use astro_conform::classify::Mode;
-use astro_conform::expect::RequestCase;
+use astro_conform::paths;
+use astro_conform::pipeline::classify::Mode;
+use astro_conform::pipeline::discover::adapter::{self, Profile};
+use astro_conform::pipeline::install::stack;
+use astro_conform::pipeline::model;
+use astro_conform::pipeline::request::expect::RequestCase;
 use astro_conform::report::{Matrix, Status};
 use astro_conform::suite::{self, Check, Runner, Trial, Work};
-use astro_conform::{paths, rules, stack};
 
 /// Does `mutant` break `trial`? Decided from what the case expects, not from a run.
 fn breaks(mutant: &str, trial: &Trial) -> bool {
@@ -23,8 +25,8 @@ fn breaks(mutant: &str, trial: &Trial) -> bool {
     match (mutant, *check) {
         ("prerender-on-demand", Check::Routes) => {
             // Every ▶ route the model predicts turns λ.
-            let project = rules::Project::read(&fixture.dir).unwrap();
-            rules::predict(&project, Some(true))
+            let project = model::Project::read(&fixture.dir).unwrap();
+            model::predict(&project, Some(true))
                 .routes
                 .iter()
                 .any(|r| r.mode == Mode::Prerendered)
@@ -79,7 +81,12 @@ fn each_mutant_fails_exactly_the_checks_it_breaks() {
     profiles.extend(mutants.iter().map(|m| mutant(m)));
     let astro7 = stack::find(&paths::stacks_dir(), "astro7").unwrap();
     let trials = suite::trials(&paths::fixtures_dir(), &[astro7], &profiles).unwrap();
-    let runner = Runner::with_progress(|m| eprintln!("astro-conform: {m}"));
+    // The mutants fail snapshot checks on purpose: compare against a copy, so the
+    // `.snap.new` files insta writes outside CI land there and not in snapshots/.
+    let snapshots = tempfile::tempdir().unwrap();
+    paths::copy_dir(&paths::snapshots_dir(), snapshots.path()).unwrap();
+    let runner = Runner::with_progress(|m| eprintln!("astro-conform: {m}"))
+        .with_snapshot_dir(snapshots.path());
     // Two workers, like `run -j 2`; the trials of one build share its server.
     let (a, b) = trials.split_at(trials.len() / 2);
     let run = |part: &[Trial]| part.iter().map(|t| runner.judge(t)).collect::<Vec<_>>();

@@ -8,14 +8,18 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use astro_conform::build::{Adapter, Build};
-use astro_conform::case::Fixture;
-use astro_conform::expect::RequestCase;
-use astro_conform::mutant::{MutantProxy, Mutation};
-use astro_conform::serve::{self, Launch, Server};
-use astro_conform::stack::InstalledStack;
+use astro_conform::pipeline::build::{Adapter, Build};
+use astro_conform::pipeline::discover::case::Fixture;
+use astro_conform::pipeline::request::expect::RequestCase;
+#[path = "support/mutant.rs"]
+mod mutant;
+
+use astro_conform::paths;
+use astro_conform::pipeline::install::stack::InstalledStack;
+use astro_conform::pipeline::request::http;
+use astro_conform::pipeline::serve::{self, Launch, Server};
 use astro_conform::suite::{Target, run_request};
-use astro_conform::{http, paths};
+use mutant::{MutantProxy, Mutation};
 
 /// One mutation, one request, and what its failure must say.
 struct Bite {

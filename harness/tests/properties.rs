@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 
-use astro_conform::buildlog;
-use astro_conform::classify::{Classification, Mode, Route, parse_listing};
-use astro_conform::expect::{self, Expect};
-use astro_conform::http::{Chunk, Exchange};
-use astro_conform::redact::Redactor;
+use astro_conform::pipeline::classify::buildlog;
+use astro_conform::pipeline::classify::redact::Redactor;
+use astro_conform::pipeline::classify::{Classification, Mode, Route, parse_listing};
+use astro_conform::pipeline::request::expect::{self, Expect};
+use astro_conform::pipeline::request::http::{Chunk, Exchange};
 
 fn mode() -> impl Strategy<Value = Mode> {
     prop_oneof![Just(Mode::Prerendered), Just(Mode::OnDemand)]

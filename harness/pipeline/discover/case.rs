@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::classify::Mode;
-use crate::expect::RequestCase;
+use crate::pipeline::classify::Mode;
+use crate::pipeline::request::expect::RequestCase;
 
 /// Errors of reading fixtures.
 #[derive(Debug, thiserror::Error)]

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::redact::Redactor;
+use crate::pipeline::classify::redact::Redactor;
 
 /// One line per file under `dir`, as a `/`-separated path relative to it, redacted and
 /// sorted (after redaction, so renamed hashes do not reorder lines).

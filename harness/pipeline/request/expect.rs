@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::http::{Body, Exchange, Request};
+use crate::pipeline::request::http::{Body, Exchange, Request};
 
 /// One `[[request]]` of a case.
 #[derive(Debug, Clone, Deserialize)]
@@ -560,7 +560,7 @@ fn excerpt(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::Chunk;
+    use crate::pipeline::request::http::Chunk;
     use std::time::Duration;
 
     fn exchange(status: u16, headers: &[(&str, &str)], chunks: &[(u64, &str)]) -> Exchange {

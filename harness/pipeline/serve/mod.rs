@@ -1,9 +1,11 @@
 //! Starting a built project's server on 127.0.0.1 and waiting until it answers.
 //!
-//! The server runs in its own process group (see [`crate::process`]): dropping the
+//! The server runs in its own process group (see [`crate::pipeline::build::process`]): dropping the
 //! [`Server`] kills the group. A port taken between choosing and binding is retried on
 //! another port; a server that exits early or never becomes ready is reported with the
 //! tail of its log.
+
+pub mod cpu;
 
 use std::fs::File;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -11,9 +13,9 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::build::{Build, HARNESS_DIR};
-use crate::process::{self, GroupGuard, ProcessError};
-use crate::stack::InstalledStack;
+use crate::pipeline::build::process::{self, GroupGuard, ProcessError};
+use crate::pipeline::build::{Build, HARNESS_DIR};
+use crate::pipeline::install::stack::InstalledStack;
 
 /// Attempts at binding before giving up on "address in use".
 const PORT_ATTEMPTS: usize = 3;
@@ -152,7 +154,7 @@ impl Server {
             .stdout(out)
             .stderr(err);
         if let Some(cpu) = launch.cpu {
-            crate::cpu::pin_command(&mut cmd, cpu);
+            crate::pipeline::serve::cpu::pin_command(&mut cmd, cpu);
         }
         let mut guard = GroupGuard::spawn(&mut cmd)?;
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
@@ -286,7 +288,7 @@ mod tests {
     #[test]
     fn a_pinned_server_and_its_children_run_on_that_core() {
         let dir = tempfile::tempdir().unwrap();
-        let core = *crate::cpu::allowed().last().unwrap();
+        let core = *crate::pipeline::serve::cpu::allowed().last().unwrap();
         let mut launch = shell_launch(
             "sh -c 'grep Cpus_allowed_list /proc/self/status'; exit 3",
             dir.path(),

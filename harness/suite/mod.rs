@@ -7,16 +7,18 @@ use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::adapter::Profile;
-use crate::build::{self, Adapter, Build, BuildRequest};
-use crate::case::{self, Fixture};
-use crate::classify::{self, Classification};
-use crate::expect::{self, RequestCase};
-use crate::http::{self, Request};
-use crate::redact::Redactor;
-use crate::serve::Server;
-use crate::stack::{self, InstalledStack, Stack, Tools};
-use crate::{buildlog, paths, rules, tree};
+use crate::paths;
+use crate::pipeline::build::{self, Adapter, Build, BuildRequest};
+use crate::pipeline::classify::redact::Redactor;
+use crate::pipeline::classify::{self, Classification};
+use crate::pipeline::classify::{buildlog, tree};
+use crate::pipeline::discover::adapter::Profile;
+use crate::pipeline::discover::case::{self, Fixture};
+use crate::pipeline::install::stack::{self, InstalledStack, Stack, Tools};
+use crate::pipeline::model;
+use crate::pipeline::request::expect::{self, RequestCase};
+use crate::pipeline::request::http::{self, Request};
+use crate::pipeline::serve::Server;
 
 /// What a trial checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -467,15 +469,15 @@ pub fn classify_build(build: &Build) -> Result<Classification, String> {
 }
 
 /// What the rules model predicts for a fixture built with `adapter`.
-fn model_prediction(fixture: &Fixture, adapter: &Adapter) -> Result<rules::Prediction, String> {
-    let project = rules::Project::read(&fixture.dir).map_err(|e| e.to_string())?;
+fn model_prediction(fixture: &Fixture, adapter: &Adapter) -> Result<model::Prediction, String> {
+    let project = model::Project::read(&fixture.dir).map_err(|e| e.to_string())?;
     // The harness adds an adapter unless the fixture builds without one.
     let assumed = (!adapter.is_none()).then_some(true);
-    Ok(rules::predict(&project, assumed))
+    Ok(model::predict(&project, assumed))
 }
 
 /// Where Astro's actual decisions differ from the rules model's prediction.
-pub fn model_mismatches(prediction: &rules::Prediction, actual: &Classification) -> Vec<String> {
+pub fn model_mismatches(prediction: &model::Prediction, actual: &Classification) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(error) = &prediction.build_error {
         out.push(format!(
@@ -621,7 +623,10 @@ impl Target<'_> {
         format!(
             "{message}\nlast lines of the server log ({}):\n{}",
             self.server_log.display(),
-            crate::process::log_tail(self.server_log, crate::process::LOG_TAIL_LINES)
+            crate::pipeline::build::process::log_tail(
+                self.server_log,
+                crate::pipeline::build::process::LOG_TAIL_LINES
+            )
         )
     }
 }
@@ -731,8 +736,8 @@ pub fn assert_snapshot(dir: &Path, name: &str, value: &str) -> Result<(), String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classify::{Mode, Route};
-    use crate::rules::{Kind, Predicted, Prediction};
+    use crate::pipeline::classify::{Mode, Route};
+    use crate::pipeline::model::{Kind, Predicted, Prediction};
 
     fn predicted(source: &str, mode: Mode, file: Option<&str>) -> Predicted {
         Predicted {
@@ -759,7 +764,7 @@ mod tests {
     #[test]
     fn every_kind_of_model_mismatch_is_reported() {
         let prediction = Prediction {
-            output: rules::Output::Static,
+            output: model::Output::Static,
             adapter: true,
             routes: vec![
                 predicted(

@@ -97,7 +97,7 @@ impl MutantProxy {
         let state = Arc::new(State {
             upstream: upstream.trim_end_matches('/').to_string(),
             mutation,
-            client: crate::http::client(),
+            client: astro_conform::pipeline::request::http::client(),
             frozen: Mutex::new(HashMap::new()),
         });
         let runtime = tokio::runtime::Builder::new_current_thread()

@@ -2,13 +2,17 @@
 //! integration), rendered as a listing and cross-checked against the build log and the
 //! files on disk.
 
+pub mod buildlog;
+pub mod redact;
+pub mod tree;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::buildlog::PrerenderLog;
+use crate::pipeline::classify::buildlog::PrerenderLog;
 
 /// How a route is rendered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -50,7 +54,7 @@ impl<'de> Deserialize<'de> for Mode {
     }
 }
 
-/// What the probe integration wrote (see `harness/probe/probe.mjs`).
+/// What the probe integration wrote (see `harness/pipeline/build/probe/probe.mjs`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProbeReport {
@@ -411,7 +415,7 @@ pub fn cross_check(c: &Classification, log: &PrerenderLog, client_dir: &Path) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::buildlog::{PrerenderGroup, PrerenderLog};
+    use crate::pipeline::classify::buildlog::{PrerenderGroup, PrerenderLog};
 
     fn route(source: &str, pattern: &str, kind: &str, mode: Mode, files: &[&str]) -> Route {
         Route {

@@ -9,14 +9,18 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use astro_conform::adapter::{self, Profile};
-use astro_conform::build::{self, Adapter, BuildRequest};
+use astro_conform::paths;
 use astro_conform::perf::ab::{self, AbSettings};
 use astro_conform::perf::bench::{self, Prepared, Variant};
 use astro_conform::perf::{load, plot};
+use astro_conform::pipeline::build::process;
+use astro_conform::pipeline::build::{self, Adapter, BuildRequest};
+use astro_conform::pipeline::discover::adapter::{self, Profile};
+use astro_conform::pipeline::install::stack;
+use astro_conform::pipeline::model;
+use astro_conform::pipeline::serve::cpu;
 use astro_conform::report::Matrix;
 use astro_conform::suite::{self, Outcome, Runner, Trial};
-use astro_conform::{cpu, paths, process, rules, stack};
 
 /// Builds real Astro projects and shows, per route, whether Astro prerendered it (▶) or
 /// renders it on demand (λ); runs the conformance suite of fixtures.
@@ -296,13 +300,13 @@ fn explain(
     deny_warnings: bool,
     adapter: AdapterAssumption,
 ) -> Result<ExitCode, String> {
-    let model = rules::Project::read(project).map_err(|e| e.to_string())?;
+    let model = model::Project::read(project).map_err(|e| e.to_string())?;
     let assumed = match adapter {
         AdapterAssumption::Config => None,
         AdapterAssumption::Yes => Some(true),
         AdapterAssumption::No => Some(false),
     };
-    let prediction = rules::predict(&model, assumed);
+    let prediction = model::predict(&model, assumed);
     if json {
         println!(
             "{}",
@@ -326,7 +330,7 @@ fn explain(
         let errors = prediction
             .lints
             .iter()
-            .filter(|l| l.severity == rules::Severity::Error)
+            .filter(|l| l.severity == model::Severity::Error)
             .count();
         println!(
             "{errors} error(s), {} warning(s)",

@@ -5,6 +5,8 @@
 //! A finished build is kept in the cache under a key made of the project's files, the
 //! installed stack, the probe and the adapter, so an unchanged project is not rebuilt.
 
+pub mod process;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,10 +14,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::cache::{EntryLock, KeyHasher};
-use crate::classify::ProbeReport;
-use crate::process::{self, ProcessError};
-use crate::stack::InstalledStack;
+use crate::pipeline::classify::ProbeReport;
+use crate::pipeline::install::cache::{EntryLock, KeyHasher};
+use crate::pipeline::install::stack::InstalledStack;
+use process::ProcessError;
 
 /// The probe integration's source, written into every workdir.
 pub const PROBE_SOURCE: &str = include_str!("probe/probe.mjs");

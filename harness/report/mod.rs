@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::adapter::{Profile, Runner};
+use crate::pipeline::discover::adapter::{Profile, Runner};
 use crate::suite::{Outcome, Trial};
 
 /// The longest reason kept on one line.

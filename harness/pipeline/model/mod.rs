@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Serialize;
 
-use crate::classify::Mode;
+use crate::pipeline::classify::Mode;
 
 /// Astro's own flag match: the first line (anywhere in the file) that reads
 /// `export const prerender = true|false`, an optional `;`, any whitespace between.
