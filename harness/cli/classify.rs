@@ -1,0 +1,79 @@
+//! `astro-conform classify`: build any project and print its ▶/λ listing.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use astro_conform::paths;
+use astro_conform::pipeline::build::{self, Adapter, BuildRequest};
+use astro_conform::pipeline::install::stack;
+use astro_conform::suite;
+
+use crate::output::spinner;
+
+/// The options of `classify`.
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// The project folder (with astro.config.* or src/pages/).
+    project: PathBuf,
+    /// The stack (Astro line) to build with: a folder name under stacks/.
+    #[arg(long, default_value = "astro7")]
+    stack: String,
+    /// Print JSON (every route, with pattern, kind, origin, mode and files).
+    #[arg(long)]
+    json: bool,
+    /// Build without adding an adapter (the project's own adapter, if any, is kept).
+    #[arg(long)]
+    no_adapter: bool,
+    /// Also list routes Astro injects (/_image, server islands) and config redirects.
+    #[arg(long)]
+    all_routes: bool,
+    /// Build again even if an identical build is cached.
+    #[arg(long)]
+    rebuild: bool,
+}
+
+/// Builds the project and prints its listing (or JSON).
+pub(crate) fn run(args: &Args) -> Result<ExitCode, String> {
+    let (project, stack_name) = (args.project.as_path(), args.stack.as_str());
+    build::check_project(project).map_err(|e| e.to_string())?;
+    let stack = stack::find(&paths::stacks_dir(), stack_name).map_err(|e| e.to_string())?;
+    let tools = stack::Tools::from_env().map_err(|e| e.to_string())?;
+    let bar = spinner(format!("preparing stack {stack_name}"));
+    let installed = stack::install(&stack, &tools, &|m| bar.set_message(m.to_string()))
+        .map_err(|e| e.to_string())?;
+    bar.set_message(format!(
+        "building {} with astro {} on Node {} ({})",
+        project.display(),
+        installed.astro_version,
+        installed.node.version,
+        installed.node.origin
+    ));
+    let label = build::project_label(project);
+    let built = build::build(&BuildRequest {
+        label: &label,
+        project,
+        stack: &installed,
+        adapter: &if args.no_adapter {
+            Adapter::none()
+        } else {
+            Adapter::node()
+        },
+        use_cache: !args.rebuild,
+    })
+    .map_err(|e| e.to_string())?;
+    bar.finish_and_clear();
+    let classification = suite::classify_build(&built)?;
+    if args.json {
+        let doc = serde_json::json!({
+            "stack": stack_name,
+            "astro": installed.astro_version,
+            "output": classification.output,
+            "adapter": classification.adapter,
+            "routes": classification.routes,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else {
+        print!("{}", classification.listing(args.all_routes));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,62 @@
+//! What the commands share for the terminal and result files: a spinner, lines printed
+//! above a progress bar, duration flags, and writing JSON + SVG results.
+
+use std::path::Path;
+use std::time::Duration;
+
+use indicatif::ProgressBar;
+
+use astro_conform::perf::bench;
+
+/// A spinner with `message`, ticking on its own.
+pub(crate) fn spinner(message: String) -> ProgressBar {
+    let bar = ProgressBar::new_spinner().with_message(message);
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+/// Prints a line above the progress bar, or to stderr when there is no terminal to draw on.
+pub(crate) fn println_above(bar: &ProgressBar, line: &str) {
+    if bar.is_hidden() {
+        eprintln!("{line}");
+    } else {
+        bar.println(line);
+    }
+}
+
+/// A positive number of seconds from the flag `flag`.
+pub(crate) fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
+    Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("{flag} must be a positive number of seconds, not {value}"))
+}
+
+/// Writes `<out>/<stem>.json` and `<out>/<stem>.svg`, says so on stderr, and prints the
+/// JSON on stdout when asked.
+pub(crate) fn write_results(
+    out: &Path,
+    stem: &str,
+    value: &impl serde::Serialize,
+    svg: &str,
+    print_json: bool,
+) -> Result<(), String> {
+    let (json_file, svg_file) = (
+        out.join(format!("{stem}.json")),
+        out.join(format!("{stem}.svg")),
+    );
+    bench::write_json(&json_file, value).map_err(|e| e.to_string())?;
+    std::fs::write(&svg_file, svg).map_err(|e| format!("writing {}: {e}", svg_file.display()))?;
+    if print_json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(value).map_err(|e| e.to_string())?
+        );
+    }
+    eprintln!(
+        "astro-conform: wrote {} and {}",
+        json_file.display(),
+        svg_file.display()
+    );
+    Ok(())
+}
