@@ -14,7 +14,8 @@ use std::time::Instant;
 
 use astro_conform::paths;
 use astro_conform::perf::ab::{self, AbSettings};
-use astro_conform::perf::bench::{self, Settings, Variant};
+use astro_conform::perf::bench::Settings;
+use astro_conform::perf::variant::{self, Variant};
 use astro_conform::perf::{plot, power};
 use astro_conform::pipeline::serve::cpu::Placement;
 use astro_conform::suite::Runner;
@@ -73,7 +74,7 @@ fn main() {
         adapter: "node".into(),
         env: Default::default(),
     };
-    let a = bench::prepare(&a_variant, &runner, &routes, placement.server).expect("prepare A");
+    let a = variant::prepare(&a_variant, &runner, &routes, placement.server).expect("prepare A");
     let ab_settings = AbSettings::default();
     let started = Instant::now();
     let mut results = Vec::new();
@@ -84,7 +85,8 @@ fn main() {
                 .env
                 .insert(power::BURN_ENV.into(), level.to_string());
         }
-        let b = bench::prepare(&b_variant, &runner, &routes, placement.server).expect("prepare B");
+        let b =
+            variant::prepare(&b_variant, &runner, &routes, placement.server).expect("prepare B");
         let mut reports = Vec::new();
         for run in 0..repeats {
             let progress = |m: &str| {

@@ -15,8 +15,9 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group};
 
-use astro_conform::perf::bench::{self, Variant};
+use astro_conform::perf::bench;
 use astro_conform::perf::load::{self, LoadOptions};
+use astro_conform::perf::variant::{self, Variant};
 use astro_conform::pipeline::serve::cpu::{self, Placement};
 use astro_conform::suite::Runner;
 
@@ -39,7 +40,7 @@ fn render(c: &mut Criterion) {
         .build()
         .expect("runtime");
     for stack in stacks.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let served = bench::serve(&Variant::default_for(stack), &runner, &[], placement.server)
+        let served = variant::serve(&Variant::default_for(stack), &runner, &[], placement.server)
             .unwrap_or_else(|e| panic!("serving bench-routes on {stack}: {e}"));
         let mut group = c.benchmark_group(format!("render/{stack}"));
         group

@@ -12,9 +12,10 @@
 use std::process::Command;
 use std::time::Duration;
 
-use astro_conform::perf::bench::{self, ServedRoute, Variant};
+use astro_conform::perf::bench;
 use astro_conform::perf::load::{self, LoadOptions};
 use astro_conform::perf::stats::median;
+use astro_conform::perf::variant::{self, ServedRoute, Variant};
 use astro_conform::pipeline::serve::cpu::Placement;
 use astro_conform::suite::Runner;
 
@@ -77,7 +78,7 @@ fn main() {
     let placement = Placement::split();
     let runner = Runner::with_progress(|m| eprintln!("{m}"));
     let routes = ["prerendered".to_string(), "cookie".to_string()];
-    let served = bench::serve(
+    let served = variant::serve(
         &Variant::default_for(&stack),
         &runner,
         &routes,

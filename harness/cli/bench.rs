@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use astro_conform::paths;
 use astro_conform::perf::ab::{self, AbSettings};
-use astro_conform::perf::bench::{self, Prepared, Variant};
+use astro_conform::perf::baseline;
+use astro_conform::perf::bench;
 use astro_conform::perf::plot;
+use astro_conform::perf::variant::{self, Prepared, Variant};
 use astro_conform::pipeline::install::stack;
 use astro_conform::pipeline::serve::cpu;
 use astro_conform::suite::Runner;
@@ -95,7 +97,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, String> {
     for variant in &variants {
         bar.set_message(format!("building {}", variant.label()));
         prepared.push(
-            bench::prepare(variant, &runner, &args.routes, placement.server)
+            variant::prepare(variant, &runner, &args.routes, placement.server)
                 .map_err(|e| e.to_string())?,
         );
     }
@@ -132,19 +134,19 @@ fn check_numbers(args: &Args) -> Result<(), String> {
 fn baselines(args: &Args) -> Result<(Option<PathBuf>, Option<bench::BenchReport>), String> {
     let fail = |e: bench::BenchError| e.to_string();
     let save_file = match &args.save {
-        Some(name) => Some(bench::baseline_file(&args.baseline_dir, name).map_err(fail)?),
+        Some(name) => Some(baseline::baseline_file(&args.baseline_dir, name).map_err(fail)?),
         None => None,
     };
     let baseline = match &args.compare {
         Some(name) => {
-            let file = bench::baseline_file(&args.baseline_dir, name).map_err(fail)?;
+            let file = baseline::baseline_file(&args.baseline_dir, name).map_err(fail)?;
             if !file.is_file() {
                 return Err(format!(
                     "there is no baseline `{name}` ({}); keep one with `bench --save {name}`",
                     file.display()
                 ));
             }
-            Some(bench::read_json(&file).map_err(fail)?)
+            Some(baseline::read_json(&file).map_err(fail)?)
         }
         None => None,
     };
@@ -243,7 +245,7 @@ fn measure(
         print!("{}", report.compare(baseline, args.threshold / 100.0));
     }
     if let Some(file) = &save_file {
-        bench::write_json(file, &report).map_err(fail)?;
+        baseline::write_json(file, &report).map_err(fail)?;
         eprintln!("astro-conform: saved the baseline as {}", file.display());
     }
     let problems = report.problems();

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use indicatif::ProgressBar;
 
-use astro_conform::perf::bench;
+use astro_conform::perf::baseline;
 
 /// A spinner with `message`, ticking on its own.
 pub(crate) fn spinner(message: String) -> ProgressBar {
@@ -45,7 +45,7 @@ pub(crate) fn write_results(
         out.join(format!("{stem}.json")),
         out.join(format!("{stem}.svg")),
     );
-    bench::write_json(&json_file, value).map_err(|e| e.to_string())?;
+    baseline::write_json(&json_file, value).map_err(|e| e.to_string())?;
     std::fs::write(&svg_file, svg).map_err(|e| format!("writing {}: {e}", svg_file.display()))?;
     if print_json {
         println!(

@@ -26,10 +26,9 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::perf::bench::{
-    self, BenchError, GENERATOR_LIMITED_NOTE, Prepared, ServedRoute, Settings, format_table,
-};
+use crate::perf::bench::{self, BenchError, GENERATOR_LIMITED_NOTE, Settings, format_table};
 use crate::perf::stats;
+use crate::perf::variant::{Prepared, ServedRoute};
 use crate::pipeline::classify::Mode;
 
 /// Seconds of each round by default.

@@ -2,8 +2,11 @@
 //! (`bench --ab`) with its statistics, and the SVG charts.
 
 pub mod ab;
+pub mod baseline;
 pub mod bench;
 pub mod load;
 pub mod plot;
 pub mod power;
+pub mod routes;
 pub mod stats;
+pub mod variant;
