@@ -22,11 +22,17 @@
 //! where the effect is near the threshold. The power this gives is measured, not assumed:
 //! `cargo bench --bench power` (README, "Performance").
 
+mod judge;
+mod table;
+
+pub use judge::{Judgement, Verdict, judge};
+pub use table::tally;
+
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::perf::bench::{self, BenchError, GENERATOR_LIMITED_NOTE, Settings, format_table};
+use crate::perf::bench::{self, BenchError, Settings};
 use crate::perf::stats;
 use crate::perf::variant::{Prepared, ServedRoute};
 use crate::pipeline::classify::Mode;
@@ -63,33 +69,6 @@ impl Default for AbSettings {
     }
 }
 
-/// What the comparison concludes for one route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Verdict {
-    /// B is slower than A, significantly and by more than the threshold.
-    Slower,
-    /// B is faster than A, significantly and by more than the threshold.
-    Faster,
-    /// Any difference is within the threshold, with confidence.
-    NoChange,
-    /// After the last fork, neither of the above can be said.
-    Inconclusive,
-}
-
-impl Verdict {
-    /// The table's wording.
-    pub fn describe(self, threshold: f64) -> String {
-        let pct = threshold * 100.0;
-        match self {
-            Verdict::Slower => format!("SLOWER (> {pct:.0}%)"),
-            Verdict::Faster => format!("faster (> {pct:.0}%)"),
-            Verdict::NoChange => format!("no change (within {pct:.0}%)"),
-            Verdict::Inconclusive => "inconclusive".into(),
-        }
-    }
-}
-
 /// One fork of one route: the rounds of a fresh pair of servers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Fork {
@@ -99,46 +78,6 @@ pub struct Fork {
     pub log_ratio: f64,
     /// The load generator's highest share of a core in any round.
     pub client_cpu: f64,
-}
-
-/// The interval and verdict of a set of fork samples.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Judgement {
-    /// B/A: the exponential of the mean log ratio (a geometric mean).
-    pub ratio: f64,
-    pub ci_low: f64,
-    pub ci_high: f64,
-    /// `None` while the samples allow no verdict yet.
-    pub verdict: Option<Verdict>,
-}
-
-/// Judges fork samples (log ratios B/A) as the module documentation says.
-pub fn judge(log_ratios: &[f64], settings: &AbSettings) -> Judgement {
-    let Some(i) = stats::t_interval(log_ratios, settings.confidence) else {
-        let ratio = stats::mean(log_ratios).exp();
-        return Judgement {
-            ratio,
-            ci_low: f64::NAN,
-            ci_high: f64::NAN,
-            verdict: None,
-        };
-    };
-    let d = (1.0 + settings.threshold).ln();
-    let verdict = if i.high < 0.0 && i.mean < -d {
-        Some(Verdict::Slower)
-    } else if i.low > 0.0 && i.mean > d {
-        Some(Verdict::Faster)
-    } else if i.low > -d && i.high < d {
-        Some(Verdict::NoChange)
-    } else {
-        None
-    };
-    Judgement {
-        ratio: i.mean.exp(),
-        ci_low: i.low.exp(),
-        ci_high: i.high.exp(),
-        verdict,
-    }
 }
 
 /// One route's result.
@@ -362,188 +301,5 @@ fn measure(
             "{side} {}: {why}",
             route.spec.name
         ))),
-    }
-}
-
-impl AbReport {
-    /// Routes judged slower.
-    pub fn slower(&self) -> Vec<&AbRoute> {
-        self.routes
-            .iter()
-            .filter(|r| r.verdict == Verdict::Slower)
-            .collect()
-    }
-
-    /// A table: per route, the median req/s of each side, B/A with its interval, the forks
-    /// run and the verdict.
-    pub fn table(&self) -> String {
-        let s = &self.settings;
-        let pct = (s.confidence * 100.0).round();
-        let mut rows = vec![
-            [
-                "route",
-                "",
-                "A req/s",
-                "B req/s",
-                "B/A",
-                &format!("{pct}% CI"),
-                "forks",
-                "verdict",
-            ]
-            .map(String::from)
-            .to_vec(),
-        ];
-        for r in &self.routes {
-            let mode = match (&r.mode_a, &r.mode_b) {
-                (Some(a), Some(b)) if a == b => a.clone(),
-                (a, b) => format!(
-                    "{}→{}",
-                    a.as_deref().unwrap_or("?"),
-                    b.as_deref().unwrap_or("?")
-                ),
-            };
-            let limited = if r.generator_limited { " LIMITED" } else { "" };
-            rows.push(vec![
-                r.name.clone(),
-                mode,
-                format!("{:.0}", r.median_rps(|f| &f.a_rps)),
-                format!("{:.0}", r.median_rps(|f| &f.b_rps)),
-                format!("{:.3}", r.ratio),
-                format!("{:.3}–{:.3}", r.ci_low, r.ci_high),
-                r.forks.len().to_string(),
-                format!("{}{limited}", r.verdict.describe(s.threshold)),
-            ]);
-        }
-        let mut out = format!(
-            "A = {}\nB = {}\n{}–{} forks (fresh server pairs), stopping once the answer is clear; \
-             per fork and route {:.1} s warm-up, {} round pair(s) of {:.2} s, {} connection(s). \
-             Took {:.0} s.\n\n{}",
-            self.a,
-            self.b,
-            s.min_forks,
-            s.max_forks,
-            self.warmup_seconds,
-            s.rounds,
-            self.round_seconds,
-            self.connections,
-            self.seconds,
-            format_table(&rows, &[2, 3, 4, 6])
-        );
-        if self.routes.iter().any(|r| r.generator_limited) {
-            out.push_str(GENERATOR_LIMITED_NOTE);
-        }
-        out
-    }
-}
-
-/// How often each route got each verdict over repeated comparisons.
-pub fn tally(reports: &[AbReport]) -> String {
-    let mut out = String::new();
-    let Some(first) = reports.first() else {
-        return out;
-    };
-    for (i, route) in first.routes.iter().enumerate() {
-        let of = |v: Verdict| {
-            reports
-                .iter()
-                .filter(|r| r.routes.get(i).is_some_and(|x| x.verdict == v))
-                .count()
-        };
-        let ratios: Vec<String> = reports
-            .iter()
-            .filter_map(|r| r.routes.get(i))
-            .map(|x| format!("{:.3}", x.ratio))
-            .collect();
-        out.push_str(&format!(
-            "{}: judged slower in {} of {} run(s) (no change {}, inconclusive {}, faster {}); B/A {}\n",
-            route.name,
-            of(Verdict::Slower),
-            reports.len(),
-            of(Verdict::NoChange),
-            of(Verdict::Inconclusive),
-            of(Verdict::Faster),
-            ratios.join(" ")
-        ));
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn settings() -> AbSettings {
-        AbSettings::default()
-    }
-
-    #[test]
-    fn a_clear_slowdown_beyond_the_threshold_is_slower() {
-        let ten_percent = (1.0_f64 / 1.10).ln();
-        let forks = [ten_percent - 0.02, ten_percent, ten_percent + 0.02];
-        let j = judge(&forks, &settings());
-        assert_eq!(j.verdict, Some(Verdict::Slower), "{j:?}");
-        assert!((j.ratio - 1.0 / 1.10).abs() < 1e-9);
-    }
-
-    #[test]
-    fn a_speedup_mirrors_a_slowdown() {
-        let forks = [0.08, 0.095, 0.11];
-        assert_eq!(judge(&forks, &settings()).verdict, Some(Verdict::Faster));
-        let slower: Vec<f64> = forks.iter().map(|x| -x).collect();
-        assert_eq!(judge(&slower, &settings()).verdict, Some(Verdict::Slower));
-    }
-
-    #[test]
-    fn a_tight_interval_around_no_change_is_no_change() {
-        let forks = [-0.01, 0.0, 0.012, -0.004];
-        assert_eq!(judge(&forks, &settings()).verdict, Some(Verdict::NoChange));
-    }
-
-    #[test]
-    fn significant_but_small_is_not_slower() {
-        // 2% slower, very consistently: significant, but below the 5% threshold.
-        let forks = [-0.021, -0.02, -0.019, -0.02];
-        assert_eq!(judge(&forks, &settings()).verdict, Some(Verdict::NoChange));
-    }
-
-    #[test]
-    fn large_but_noisy_is_not_decided() {
-        // A mean 10% below, but forks disagree: neither slower nor within the threshold.
-        let forks = [-0.30, 0.05, -0.05];
-        assert_eq!(judge(&forks, &settings()).verdict, None);
-        assert_eq!(judge(&[-0.3], &settings()).verdict, None);
-    }
-
-    #[test]
-    fn the_tally_counts_each_verdict_per_route() {
-        let one = |verdict: Verdict| AbReport {
-            a: "a".into(),
-            b: "b".into(),
-            connections: 1,
-            round_seconds: 1.0,
-            warmup_seconds: 1.0,
-            settings: settings(),
-            seconds: 1.0,
-            routes: vec![AbRoute {
-                name: "x".into(),
-                mode_a: None,
-                mode_b: None,
-                forks: Vec::new(),
-                ratio: 0.9,
-                ci_low: 0.8,
-                ci_high: 0.95,
-                verdict,
-                generator_limited: false,
-            }],
-        };
-        let text = tally(&[
-            one(Verdict::Slower),
-            one(Verdict::Inconclusive),
-            one(Verdict::Slower),
-        ]);
-        assert!(
-            text.contains("x: judged slower in 2 of 3 run(s) (no change 0, inconclusive 1"),
-            "{text}"
-        );
     }
 }
