@@ -78,7 +78,7 @@ fn render(c: &mut Criterion) {
             });
         }
         group.finish();
-        let rss = bench::peak_rss_kb(served.server.pid())
+        let rss = astro_conform::pipeline::serve::memory::peak_rss_kb(served.server.pid())
             .map_or("?".into(), |kb| format!("{:.0} MB", kb as f64 / 1024.0));
         println!(
             "render/{stack}: server peak RSS under load {rss} (astro {})",

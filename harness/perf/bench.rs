@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::perf::load::{self, LoadOptions, LoadReport};
 use crate::perf::routes::ROUTES_FILE;
 use crate::perf::variant::{Served, ServedRoute, Variant};
+use crate::pipeline::serve::memory;
 
 /// Why a bench could not run or its numbers cannot be trusted.
 #[derive(Debug, thiserror::Error)]
@@ -112,44 +113,6 @@ pub fn untrustworthy(report: &LoadReport) -> Option<String> {
     (!why.is_empty()).then(|| why.join(", "))
 }
 
-/// Peak resident memory, in kB, of every process in the process group `pgid` (VmHWM
-/// summed), or `None` when it cannot be read.
-pub fn peak_rss_kb(pgid: u32) -> Option<u64> {
-    let mut total = None;
-    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // The fields after the command name, which is in parentheses: state, ppid, pgrp.
-        let group = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(2))
-            .and_then(|g| g.parse::<u32>().ok());
-        if group != Some(pgid) {
-            continue;
-        }
-        let hwm = std::fs::read_to_string(format!("/proc/{pid}/status"))
-            .ok()
-            .and_then(|status| {
-                status
-                    .lines()
-                    .find_map(|l| l.strip_prefix("VmHWM:"))
-                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            });
-        if let Some(kb) = hwm {
-            *total.get_or_insert(0) += kb;
-        }
-    }
-    total
-}
-
 /// One route's measurement.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RouteResult {
@@ -205,7 +168,7 @@ pub fn bench(
             variant: s.variant.clone(),
             astro: s.astro.clone(),
             routes,
-            peak_rss_kb: peak_rss_kb(s.server.pid()),
+            peak_rss_kb: memory::peak_rss_kb(s.server.pid()),
         });
     }
     Ok(BenchReport {
@@ -404,11 +367,5 @@ pub(crate) mod tests {
             "{problems}"
         );
         assert!(problems.contains("2 timeout error(s)"), "{problems}");
-    }
-
-    #[test]
-    fn the_peak_rss_of_this_process_group_is_read() {
-        let pgid = unsafe { libc::getpgrp() } as u32;
-        assert!(peak_rss_kb(pgid).unwrap() > 0);
     }
 }

@@ -6,6 +6,7 @@
 //! tail of its log.
 
 pub mod cpu;
+pub mod memory;
 
 use std::fs::File;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};

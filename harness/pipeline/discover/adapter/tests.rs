@@ -1,0 +1,81 @@
+//! Unit tests of the parent module.
+
+use super::*;
+
+const NODE: &str = r#"
+description = "node"
+[config]
+import = "import node from '@astrojs/node';"
+adapter = "node({ mode: 'standalone' })"
+[output]
+static = "dist/client"
+entry = "dist/server/entry.mjs"
+[serve]
+command = ["{node}", "{entry}"]
+env = { HOST = "{host}", PORT = "{port}" }
+"#;
+
+fn parse(text: &str) -> Result<Profile, ProfileError> {
+    Profile::parse(Path::new("adapters/x.toml"), text)
+}
+
+#[test]
+fn a_minimal_profile_parses() {
+    let p = parse(NODE).unwrap();
+    assert_eq!(p.name, "x");
+    assert_eq!(p.runner, Runner::Adapter);
+    assert!(p.packages.is_empty());
+}
+
+#[test]
+fn bad_profiles_name_file_line_and_key() {
+    let msg = parse(&format!("{NODE}colour = 1\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(msg.starts_with("adapters/x.toml:"), "{msg}");
+    assert!(msg.contains("unknown field `colour`"), "{msg}");
+    let msg = parse(&NODE.replace("{entry}\"]", "{entri}\"]"))
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("unknown placeholder `{entri}`"), "{msg}");
+    assert!(msg.starts_with("adapters/x.toml:10:"), "{msg}");
+    let msg = parse(&format!("{NODE}[packages]\nwrangler = \"^4\"\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("not `^4`"), "{msg}");
+    let msg = parse(&format!("{NODE}[deviations]\n\"routing\" = \"x\"\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("stack/fixture/check"), "{msg}");
+    let msg = parse(&NODE.replace(
+        "description = \"node\"",
+        "description = \"astro node\"\nastro = \"five\"",
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(msg.starts_with("adapters/x.toml:3:"), "{msg}");
+    let msg = parse(&NODE.replace("[serve]", "[serv]"))
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("serv"), "{msg}");
+}
+
+#[test]
+fn deviation_patterns_match_with_wildcards() {
+    assert!(wildcard_match(
+        "*/routing/http/*",
+        "astro7/routing/http/about"
+    ));
+    assert!(wildcard_match("astro7/x/routes", "astro7/x/routes"));
+    assert!(!wildcard_match("astro7/x/routes", "astro5/x/routes"));
+    assert!(wildcard_match("*/x/http/a*b", "astro5/x/http/a-b"));
+    assert!(!wildcard_match("*/x/http/a*b", "astro5/x/http/a-c"));
+    assert!(!wildcard_match("a*a", "a"));
+}
+
+#[test]
+fn unknown_adapter_lists_the_known_ones() {
+    let msg = find("nodee").unwrap_err().to_string();
+    assert!(msg.contains("unknown adapter `nodee`"), "{msg}");
+    assert!(msg.contains("node, node-bun, node-middleware"), "{msg}");
+}

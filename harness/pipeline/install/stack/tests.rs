@@ -1,0 +1,65 @@
+//! Unit tests of the parent module.
+
+use super::*;
+
+fn v(s: &str) -> semver::Version {
+    semver::Version::parse(s).unwrap()
+}
+
+#[test]
+fn npm_ranges_match_like_npm() {
+    let astro5 = "18.20.8 || ^20.3.0 || >=22.0.0";
+    assert!(node_range_matches(astro5, &v("20.20.2")));
+    assert!(node_range_matches(astro5, &v("18.20.8")));
+    assert!(!node_range_matches(astro5, &v("18.20.9")));
+    assert!(!node_range_matches(astro5, &v("19.0.0")));
+    assert!(node_range_matches(">=22.12.0", &v("22.23.3")));
+    assert!(!node_range_matches(">=22.12.0", &v("20.20.2")));
+    assert!(node_range_matches(">=20 <21", &v("20.1.0")));
+    assert!(!node_range_matches(">=20 <21", &v("21.0.0")));
+    assert!(node_range_matches("*", &v("1.0.0")));
+    assert!(!node_range_matches("not a range", &v("1.0.0")));
+}
+
+#[test]
+fn missing_node_or_npm_is_named() {
+    let empty = tempfile::tempdir().unwrap();
+    let err = Tools::find(empty.path().as_os_str()).unwrap_err();
+    assert!(
+        matches!(err, StackError::ToolMissing { tool: "node" }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("install them"), "{err}");
+
+    // node present, npm absent
+    let node = Tools::from_env().unwrap().node.binary;
+    std::os::unix::fs::symlink(&node, empty.path().join("node")).unwrap();
+    let err = Tools::find(empty.path().as_os_str()).unwrap_err();
+    assert!(
+        matches!(err, StackError::ToolMissing { tool: "npm" }),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_stack_lists_the_known_ones() {
+    let err = find(&crate::paths::stacks_dir(), "astro4").unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("astro4") && msg.contains("astro5, ") && msg.contains("astro7"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn npm_hints_name_the_cause() {
+    let dir = Path::new("stacks/x");
+    assert!(npm_hint("npm error code ECONNREFUSED", dir).contains("could not reach"));
+    assert!(
+        npm_hint(
+            "can only install packages when your package.json and package-lock.json are in sync",
+            dir
+        )
+        .contains("relock")
+    );
+}

@@ -1,0 +1,91 @@
+//! Unit tests of the parent module.
+
+use super::*;
+
+#[test]
+fn the_flag_is_read_as_astro_reads_it() {
+    let lit = |t| read_flag(t);
+    assert_eq!(
+        lit("---\nexport const prerender = false;\n---"),
+        Flag::Literal {
+            value: false,
+            line: 2
+        }
+    );
+    assert_eq!(
+        lit("---\nexport   const   prerender=true\n---"),
+        Flag::Literal {
+            value: true,
+            line: 2
+        }
+    );
+    assert!(matches!(
+        lit("export const prerender = import.meta.env.DEV;"),
+        Flag::Ignored { line: 1, .. }
+    ));
+    assert!(matches!(
+        lit("export const prerender = \"true\";"),
+        Flag::Ignored { .. }
+    ));
+    assert!(matches!(
+        lit("export let prerender = true;"),
+        Flag::Ignored { .. }
+    ));
+    assert_eq!(lit("// export const prerender = false;"), Flag::Absent);
+    assert_eq!(lit("<p>no flag</p>"), Flag::Absent);
+}
+
+#[test]
+fn patterns_and_built_files_follow_astro_routing() {
+    let route = |rel: &str| route_file(&format!("src/pages/{rel}"), Path::new(rel), "");
+    assert_eq!(route("index.astro").unwrap().pattern, "/");
+    assert_eq!(route("blog/[slug].astro").unwrap().pattern, "/blog/[slug]");
+    assert_eq!(route("feed.xml.ts").unwrap().pattern, "/feed.xml");
+    assert_eq!(route("feed.xml.ts").unwrap().kind, Kind::Endpoint);
+    assert!(route("_draft.astro").is_none());
+    assert!(route("_parts/x.astro").is_none());
+    assert!(route("styles.css").is_none());
+    assert_eq!(built_file("/", Kind::Page, &[]), "/index.html");
+    assert_eq!(built_file("/about", Kind::Page, &[]), "/about/index.html");
+    assert_eq!(built_file("/404", Kind::Page, &[]), "/404.html");
+    assert_eq!(built_file("/feed.xml", Kind::Endpoint, &[]), "/feed.xml");
+    assert_eq!(
+        built_file("/blog/[slug]", Kind::Page, &["a"]),
+        "/blog/a/index.html"
+    );
+    assert_eq!(
+        built_file("/docs/[...path]", Kind::Page, &[""]),
+        "/docs/index.html"
+    );
+    assert_eq!(
+        built_file("/docs/[...path]", Kind::Page, &["a/b"]),
+        "/docs/a/b/index.html"
+    );
+}
+
+#[test]
+fn config_settings_are_read_or_reported_unreadable() {
+    assert_eq!(
+        read_output("export default { output: 'server' }").value(),
+        Output::Server
+    );
+    assert_eq!(
+        read_output("export default {}"),
+        Setting::Default(Output::Static)
+    );
+    assert!(matches!(
+        read_output("{ output: process.env.OUT }"),
+        Setting::Unreadable { .. }
+    ));
+    assert!(read_adapter("{ adapter: node() }").value());
+    assert!(!read_adapter("{}").value());
+    let r = read_redirects(
+        "{\n redirects: {\n  '/old': '/new',\n  \"/a\": { status: 302, destination: '/b' } } }",
+    );
+    assert_eq!(r.len(), 2);
+    assert_eq!(
+        (r[0].from.as_str(), r[0].to.as_str(), r[0].line),
+        ("/old", "/new", 3)
+    );
+    assert_eq!((r[1].from.as_str(), r[1].to.as_str()), ("/a", "/b"));
+}

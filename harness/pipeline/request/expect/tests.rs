@@ -1,0 +1,206 @@
+//! Unit tests of the parent module.
+
+use super::*;
+use crate::pipeline::request::http::Chunk;
+use std::time::Duration;
+
+fn exchange(status: u16, headers: &[(&str, &str)], chunks: &[(u64, &str)]) -> Exchange {
+    Exchange {
+        status,
+        reason: "OK".into(),
+        headers: headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+        chunks: chunks
+            .iter()
+            .map(|(ms, b)| Chunk {
+                at: Duration::from_millis(*ms),
+                bytes: b.as_bytes().to_vec(),
+            })
+            .collect(),
+        complete: true,
+        body_error: None,
+    }
+}
+
+fn expect(toml_text: &str) -> Expect {
+    toml::from_str(toml_text).unwrap()
+}
+
+fn fails(e: &Expect, ex: &Exchange) -> String {
+    let f = check(e, ex);
+    assert!(!f.is_empty(), "expected a failure");
+    f.join("\n")
+}
+
+#[test]
+fn status_reason_location_and_headers_fail_with_expected_and_actual() {
+    let ex = exchange(
+        200,
+        &[("location", "/x"), ("cache-control", "no-store")],
+        &[(1, "")],
+    );
+    assert!(fails(&expect("status = 302"), &ex).contains("status: expected 302, got 200 OK"));
+    assert!(
+        fails(&expect("reason = \"Not Found\""), &ex)
+            .contains("expected \"200 Not Found\", got \"200 OK\"")
+    );
+    assert!(fails(&expect("location = \"/login\""), &ex).contains("expected /login, got \"/x\""));
+    assert!(
+        fails(&expect("headers = { cache-control = \"max-age=60\" }"), &ex)
+            .contains("header cache-control")
+    );
+    assert!(
+        fails(
+            &expect("header_contains = { cache-control = \"max-age\" }"),
+            &ex
+        )
+        .contains("expected to contain")
+    );
+    assert!(
+        fails(&expect("headers_absent = [\"cache-control\"]"), &ex).contains("expected absent")
+    );
+    assert!(
+        check(
+            &expect("status = 200\nheaders = { Cache-Control = \"no-store\" }"),
+            &ex
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn merged_or_wrong_cookies_fail() {
+    let separate = exchange(
+        200,
+        &[
+            ("set-cookie", "a=1; Path=/; HttpOnly"),
+            ("set-cookie", "b=2; Max-Age=0"),
+        ],
+        &[(1, "")],
+    );
+    let merged = exchange(
+        200,
+        &[("set-cookie", "a=1; Path=/; HttpOnly, b=2; Max-Age=0")],
+        &[(1, "")],
+    );
+    let ok = expect(
+        "cookie_count = 2\ncookies = [{ name = \"a\", value = \"1\", path = \"/\", http_only = true }, { name = \"b\", deleted = true }]",
+    );
+    assert!(
+        check(&ok, &separate).is_empty(),
+        "{:?}",
+        check(&ok, &separate)
+    );
+    let msg = fails(&ok, &merged);
+    assert!(msg.contains("expected 2 Set-Cookie lines, got 1"), "{msg}");
+    assert!(
+        msg.contains("cookie b: expected a Set-Cookie line"),
+        "{msg}"
+    );
+    let msg = fails(
+        &expect("cookies = [{ name = \"a\", secure = true, same_site = \"Lax\" }]"),
+        &separate,
+    );
+    assert!(
+        msg.contains("Secure expected \"true\", got \"false\""),
+        "{msg}"
+    );
+    assert!(msg.contains("SameSite expected \"Lax\", got none"), "{msg}");
+}
+
+#[test]
+fn html_and_json_fail_with_what_was_found() {
+    let page = exchange(
+        200,
+        &[],
+        &[(
+            1,
+            "<html><body><p class=g>Hi</p><a href=/a>x</a><astro-island></astro-island><script>1</script></body></html>",
+        )],
+    );
+    assert!(
+        fails(
+            &expect("html = [{ select = \"p.g\", text = \"Hello\" }]"),
+            &page
+        )
+        .contains("expected text \"Hello\", got \"Hi\"")
+    );
+    assert!(
+        fails(&expect("html = [{ select = \"p\", count = 2 }]"), &page)
+            .contains("expected 2 matches, got 1")
+    );
+    assert!(
+        fails(
+            &expect("html = [{ select = \"a\", attr = \"href\", equals = \"/b\" }]"),
+            &page
+        )
+        .contains("got \"/a\"")
+    );
+    assert!(fails(&expect("islands = 0"), &page).contains("expected 0 <astro-island>, got 1"));
+    assert!(fails(&expect("no_scripts = true"), &page).contains("expected no <script>, got 1"));
+    assert!(fails(&expect("json = { \"/a\" = 1 }"), &page).contains("not JSON"));
+    let doc = exchange(200, &[], &[(1, "{\"a\": {\"b\": 2}}")]);
+    assert!(check(&expect("json = { \"/a/b\" = 2 }"), &doc).is_empty());
+    assert!(
+        fails(&expect("json = { \"/a/b\" = 3 }"), &doc).contains("json /a/b: expected 3, got 2")
+    );
+}
+
+#[test]
+fn a_buffered_late_or_broken_stream_fails() {
+    let e = expect("stream = { before = \"early\", then = \"late\", delay_ms = 500 }");
+    let streamed = exchange(200, &[], &[(5, "<p>early</p>"), (505, "<p>late</p>")]);
+    assert!(check(&e, &streamed).is_empty());
+    let buffered = exchange(200, &[], &[(505, "<p>early</p><p>late</p>")]);
+    let msg = fails(&e, &buffered);
+    assert!(msg.contains("the response was buffered"), "{msg}");
+    assert!(
+        msg.contains("after the page's declared delay of 500 ms"),
+        "{msg}"
+    );
+    let mut broken = streamed.clone();
+    broken.complete = false;
+    broken.body_error = Some("the body ended with an error: connection reset".into());
+    assert!(fails(&e, &broken).contains("stream: incomplete"));
+    // Without a stream expectation an incomplete body fails too.
+    assert!(fails(&expect("status = 200"), &broken).contains("body: incomplete"));
+    // An abort that is expected passes; a clean end then fails.
+    let aborted = expect("complete = false");
+    assert!(check(&aborted, &broken).is_empty());
+    assert!(fails(&aborted, &streamed).contains("expected an aborted response"));
+}
+
+fn path_from(select: &str, attr: &str) -> PathFrom {
+    PathFrom {
+        page: "/shell".into(),
+        select: select.into(),
+        attr: attr.into(),
+    }
+}
+
+#[test]
+fn path_from_reads_a_decoded_attribute_or_says_what_is_missing() {
+    let html = r#"<link rel="preload" as="fetch" href="/_island?e=1&amp;p=">"#;
+    let found = path_from("link[as=fetch]", "href").find(html);
+    assert_eq!(found.as_deref(), Ok("/_island?e=1&p="));
+    let none = path_from("script", "src").find(html).unwrap_err();
+    assert!(
+        none.contains("no element of /shell matches \"script\""),
+        "{none}"
+    );
+    let attr = path_from("link", "data-x").find(html).unwrap_err();
+    assert!(attr.contains("has no attribute \"data-x\""), "{attr}");
+}
+
+#[test]
+fn a_request_needs_exactly_one_of_path_and_path_from() {
+    let req = |text: &str| -> RequestCase { toml::from_str(text).unwrap() };
+    assert!(req("name = 'a'\npath = '/'").validate().is_ok());
+    let neither = req("name = 'a'").validate().unwrap_err();
+    assert!(neither.contains("needs `path` or `path_from`"));
+    let both =
+        req("name = 'a'\npath = '/'\npath_from = { page = '/', select = 'a', attr = 'href' }");
+    assert!(both.validate().unwrap_err().contains("both"));
+}

@@ -1,0 +1,116 @@
+//! Unit tests of the parent module.
+
+use super::*;
+
+fn cell(status: Status, reason: Option<&str>) -> Cell {
+    Cell {
+        status,
+        reason: reason.map(str::to_string),
+        detail: reason.map(|r| format!("GET /x:\n  {r}")),
+    }
+}
+
+fn sample() -> Matrix {
+    let mut m = Matrix {
+        adapters: vec![
+            Column {
+                name: "node".into(),
+                description: "node".into(),
+                runner: "adapter".into(),
+            },
+            Column {
+                name: "vercel".into(),
+                description: "vercel | runner".into(),
+                runner: "ours".into(),
+            },
+        ],
+        rows: BTreeMap::new(),
+    };
+    let mut a = BTreeMap::new();
+    a.insert("node".to_string(), cell(Status::Pass, None));
+    a.insert(
+        "vercel".to_string(),
+        cell(Status::Fail, Some("expected status 307, got <200>")),
+    );
+    m.rows.insert("astro7/routing/http/a".into(), a);
+    let mut b = BTreeMap::new();
+    b.insert(
+        "node".to_string(),
+        cell(Status::NotApplicable, Some("needs astro 7")),
+    );
+    b.insert(
+        "vercel".to_string(),
+        cell(Status::Deviation, Some("redirects /about")),
+    );
+    m.rows.insert("astro5/routing/http/b".into(), b);
+    m
+}
+
+#[test]
+fn one_line_joins_a_heading_with_its_first_item_and_shortens() {
+    assert_eq!(
+        one_line("GET /x:\n  expected status 200, got 404\n  more"),
+        "GET /x: expected status 200, got 404"
+    );
+    assert_eq!(one_line(&"a".repeat(500)).chars().count(), REASON_CHARS);
+}
+
+#[test]
+fn every_format_shows_every_status_and_reason() {
+    let m = sample();
+    let text = m.text();
+    assert!(text.contains("FAIL"), "{text}");
+    assert!(text.contains("deviation"), "{text}");
+    assert!(text.contains("vercel: 0 pass, 1 fail, 1 known deviation, 0 n/a (served by astro-conform's own runner)"), "{text}");
+    assert!(
+        text.contains("n/a       node · astro5/routing/http/b: needs astro 7"),
+        "{text}"
+    );
+    let md = m.markdown();
+    assert!(
+        md.contains("| `astro7/routing/http/a` | ✅ | ❌ [2] |"),
+        "{md}"
+    );
+    assert!(md.contains("vercel \\| runner"), "{md}");
+    assert!(md.contains("not the vendor's"), "{md}");
+    let xml = m.junit();
+    assert!(
+        xml.contains("<failure message=\"expected status 307, got &lt;200&gt;\">"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<skipped message=\"known deviation: redirects /about\"/>"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("tests=\"4\" failures=\"1\" skipped=\"2\""),
+        "{xml}"
+    );
+    let back: Matrix = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+    assert_eq!(back, m);
+}
+
+#[test]
+fn regressions_are_new_failures_only() {
+    let old = sample();
+    assert!(old.regressions(&old).is_empty());
+    let mut new = old.clone();
+    new.rows
+        .get_mut("astro5/routing/http/b")
+        .unwrap()
+        .insert("vercel".into(), cell(Status::Fail, Some("broke")));
+    assert_eq!(
+        new.regressions(&old),
+        vec!["vercel · astro5/routing/http/b: broke (was deviation)"]
+    );
+    assert_eq!(
+        new.regressions(&Matrix::default()).len(),
+        2,
+        "with an empty baseline every failure counts"
+    );
+}
+
+#[test]
+fn xml_escape_drops_control_characters() {
+    assert_eq!(xml_escape("a\u{1b}[31m<b>"), "a[31m&lt;b&gt;");
+}
