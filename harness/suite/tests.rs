@@ -1,7 +1,8 @@
 //! Unit tests of the parent module.
 
 use super::*;
-use crate::pipeline::classify::{Mode, Route};
+use crate::pipeline::classify::{Classification, Mode, Route};
+use crate::pipeline::model;
 use crate::pipeline::model::{Kind, Predicted, Prediction};
 
 fn predicted(source: &str, mode: Mode, file: Option<&str>) -> Predicted {

@@ -63,7 +63,7 @@ fn a_wrong_routes_expectation_fails_and_names_both_modes() {
         &snapshots,
         &[(
             "astro5__bite-wrong-routes__routes.snap",
-            "---\nsource: harness/suite/mod.rs\n---\n▶ src/pages/about.astro\n  └─ /about/index.html\nλ src/pages/live.astro\n",
+            "---\nsource: harness/suite/snapshot.rs\n---\n▶ src/pages/about.astro\n  └─ /about/index.html\nλ src/pages/live.astro\n",
         )],
     );
     let err = run_trial(
@@ -93,11 +93,11 @@ fn a_snapshot_that_differs_fails() {
         &[
             (
                 "astro5__bite-snapshot__routes.snap",
-                "---\nsource: harness/suite/mod.rs\n---\n▶ src/pages/about.astro\n  └─ /about/index.html\n▶ src/pages/live.astro\n",
+                "---\nsource: harness/suite/snapshot.rs\n---\n▶ src/pages/about.astro\n  └─ /about/index.html\n▶ src/pages/live.astro\n",
             ),
             (
                 "astro5__node__bite-snapshot__dist.snap",
-                "---\nsource: harness/suite/mod.rs\n---\nclient/about/index.html\n",
+                "---\nsource: harness/suite/snapshot.rs\n---\nclient/about/index.html\n",
             ),
         ],
     );
@@ -240,7 +240,7 @@ fn a_route_the_model_mispredicts_fails_and_names_both_modes_and_the_reason() {
         &snapshots,
         &[(
             "astro5__bite-model__routes.snap",
-            "---\nsource: harness/suite/mod.rs\n---\nλ src/pages/about.astro\n",
+            "---\nsource: harness/suite/snapshot.rs\n---\nλ src/pages/about.astro\n",
         )],
     );
     let err = run_trial(
