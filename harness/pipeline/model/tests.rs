@@ -1,5 +1,8 @@
 //! Unit tests of the parent module.
 
+use std::path::Path;
+
+use super::read::*;
 use super::*;
 
 #[test]

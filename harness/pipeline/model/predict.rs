@@ -1,0 +1,245 @@
+//! The prediction: each route's mode with the reason, the build error, the files.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Serialize;
+
+use crate::pipeline::classify::Mode;
+
+use super::lint::lint_route;
+use super::read::*;
+use super::*;
+
+/// The model's decision for one route.
+#[derive(Debug, Clone, Serialize)]
+pub struct Predicted {
+    pub source: String,
+    pub pattern: String,
+    pub kind: Kind,
+    pub mode: Mode,
+    /// Why, in one line.
+    pub why: String,
+    /// For a prerendered route without parameters: the file it writes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+}
+
+/// The model's prediction for a whole project.
+#[derive(Debug, Clone, Serialize)]
+pub struct Prediction {
+    pub output: Output,
+    pub adapter: bool,
+    pub routes: Vec<Predicted>,
+    /// Config redirects to a page of the project, with that page's mode.
+    pub redirects: Vec<Predicted>,
+    /// The Astro error the build fails with, if it fails.
+    pub build_error: Option<String>,
+    pub lints: Vec<Lint>,
+}
+
+impl Prediction {
+    /// The predicted route for a source file.
+    pub fn route(&self, source: &str) -> Option<&Predicted> {
+        self.routes.iter().find(|r| r.source == source)
+    }
+
+    /// The listing with the reason for each decision and each predicted file.
+    pub fn explain_listing(&self) -> String {
+        let width = self
+            .routes
+            .iter()
+            .map(|r| r.source.chars().count())
+            .max()
+            .unwrap_or(0);
+        let mut out = String::new();
+        for r in self.routes.iter().chain(&self.redirects) {
+            let pad = width.saturating_sub(r.source.chars().count());
+            out.push_str(&format!(
+                "{} {}{}  {}\n",
+                r.mode,
+                r.source,
+                " ".repeat(pad),
+                r.why
+            ));
+            if let Some(file) = &r.file {
+                out.push_str(&format!("  └─ {file}\n"));
+            }
+        }
+        out
+    }
+
+    /// True when a lint is an error, or any lint when warnings are denied.
+    pub fn fails(&self, deny_warnings: bool) -> bool {
+        self.lints
+            .iter()
+            .any(|l| deny_warnings || l.severity == Severity::Error)
+    }
+}
+
+/// Predicts every route's mode, the build error, and the lints. `adapter` overrides the
+/// config (the harness adds one); `None` reads it from the config.
+pub fn predict(project: &Project, adapter: Option<bool>) -> Prediction {
+    let output = project.output.value();
+    let has_adapter = adapter.unwrap_or_else(|| project.adapter.value());
+    let config = project
+        .config
+        .clone()
+        .unwrap_or_else(|| "astro.config.mjs".into());
+    let mut lints = Vec::new();
+    let default_mode = match output {
+        Output::Static => Mode::Prerendered,
+        Output::Server => Mode::OnDemand,
+    };
+    let default_why = match &project.output {
+        Setting::Default(_) => "output defaults to static, which prerenders".to_string(),
+        Setting::Config { value, .. } => match value {
+            Output::Static => "output static prerenders by default".into(),
+            Output::Server => "output server renders on demand by default".into(),
+        },
+        Setting::Unreadable { text, .. } => {
+            format!("`{text}` is not a literal; assumed output static, which prerenders")
+        }
+    };
+    if let Setting::Unreadable { text, line, .. } = &project.output {
+        lints.push(Lint {
+            code: "AC006",
+            severity: Severity::Warning,
+            file: config.clone(),
+            line: *line,
+            message: format!("`{text}` is not a literal output; the model assumes static"),
+            fix: "write `output: 'static'` or `output: 'server'`".into(),
+        });
+    }
+
+    let mut routes = Vec::new();
+    for file in &project.routes {
+        let (mode, why) = match &file.flag {
+            Flag::Literal { value, line } => (
+                if *value {
+                    Mode::Prerendered
+                } else {
+                    Mode::OnDemand
+                },
+                format!("flag `{value}` at line {line}"),
+            ),
+            Flag::Absent => (default_mode, format!("no flag: {default_why}")),
+            Flag::Ignored { text, line } => {
+                lints.push(Lint {
+                    code: "AC001",
+                    severity: Severity::Warning,
+                    file: file.source.clone(),
+                    line: *line,
+                    message: format!(
+                        "`{text}` is not the literal flag Astro reads: ignored, the default of output {output} applies ({default_mode})"
+                    ),
+                    fix: "write `export const prerender = true;` or `export const prerender = false;`".into(),
+                });
+                (
+                    default_mode,
+                    format!("`{text}` at line {line} is not a literal: ignored; {default_why}"),
+                )
+            }
+        };
+        // Without an adapter, output server fails as a whole: one lint on the config.
+        let route_needs_adapter = !has_adapter && output == Output::Static;
+        lint_route(file, mode, route_needs_adapter, &mut lints);
+        routes.push(Predicted {
+            source: file.source.clone(),
+            pattern: file.pattern.clone(),
+            kind: file.kind,
+            mode,
+            why,
+            file: (mode == Mode::Prerendered && !file.is_dynamic())
+                .then(|| built_file(&file.pattern, file.kind, &[])),
+        });
+    }
+
+    let redirects = project
+        .redirects
+        .iter()
+        .filter_map(|r| {
+            let target = routes.iter().find(|p| p.pattern == r.to)?;
+            Some(Predicted {
+                source: format!("(redirect {} → {})", r.from, r.to),
+                pattern: r.from.clone(),
+                kind: Kind::Page,
+                mode: target.mode,
+                why: format!(
+                    "redirect at {config}:{} takes the mode of {}",
+                    r.line, target.source
+                ),
+                file: None,
+            })
+        })
+        .collect();
+
+    let any_on_demand = routes.iter().any(|r| r.mode == Mode::OnDemand);
+    let build_error = if has_adapter {
+        None
+    } else if output == Output::Server {
+        let line = match project.output {
+            Setting::Config { line, .. } => line,
+            _ => 1,
+        };
+        lints.push(Lint {
+            code: "AC004",
+            severity: Severity::Error,
+            file: config.clone(),
+            line,
+            message: "output server without an adapter: the build fails with NoAdapterInstalled"
+                .into(),
+            fix: "add an adapter (e.g. `npx astro add node`) or use output static".into(),
+        });
+        Some("NoAdapterInstalled".to_string())
+    } else if any_on_demand {
+        Some("NoAdapterInstalled".to_string())
+    } else if let Some((file, line)) = project.server_islands.first() {
+        lints.push(Lint {
+            code: "AC005",
+            severity: Severity::Error,
+            file: file.clone(),
+            line: *line,
+            message: "a server island (`server:defer`) without an adapter: the build fails with NoAdapterInstalledServerIslands".into(),
+            fix: "add an adapter (e.g. `npx astro add node`) or drop `server:defer`".into(),
+        });
+        Some("NoAdapterInstalledServerIslands".to_string())
+    } else {
+        None
+    };
+    lints.sort_by(|a, b| (&a.file, a.line, a.code).cmp(&(&b.file, b.line, b.code)));
+    Prediction {
+        output,
+        adapter: has_adapter,
+        routes,
+        redirects,
+        build_error,
+        lints,
+    }
+}
+
+/// The file a prerendered route writes (directory format), with `params` substituted for
+/// its `[param]` / `[...rest]` parts in order; an empty value drops its segment.
+pub fn built_file(pattern: &str, kind: Kind, params: &[&str]) -> String {
+    static PARAM: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\[[^\]]+\]").expect("valid"));
+    let mut values = params.iter();
+    let segments: Vec<String> = pattern
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            PARAM
+                .replace_all(s, |_: &regex::Captures| {
+                    values.next().copied().unwrap_or("")
+                })
+                .into_owned()
+        })
+        .filter(|s| !s.is_empty())
+        .collect();
+    let path = segments.join("/");
+    match kind {
+        Kind::Endpoint => format!("/{path}"),
+        Kind::Page if path.is_empty() => "/index.html".into(),
+        Kind::Page if path == "404" || path == "500" => format!("/{path}.html"),
+        Kind::Page => format!("/{path}/index.html"),
+    }
+}
