@@ -13,8 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::pipeline::build::{Adapter, Build};
-use crate::pipeline::install::stack::{InstalledStack, Stack};
-use crate::pipeline::serve::Launch;
+use crate::pipeline::install::stack::Stack;
 
 /// The placeholders a profile's `[serve]` strings may use.
 pub const PLACEHOLDERS: [&str; 8] = [
@@ -179,11 +178,6 @@ pub struct Profile {
     pub deviations: Vec<(String, String)>,
 }
 
-/// `adapters/` of the repository.
-pub fn adapters_dir() -> PathBuf {
-    crate::paths::project_root().join("adapters")
-}
-
 impl Profile {
     /// Reads and validates a profile file.
     pub fn load(file: &Path) -> Result<Self, ProfileError> {
@@ -338,103 +332,6 @@ impl Profile {
             .map(|(_, reason)| reason.as_str())
     }
 
-    /// The folder with this adapter's package.json and lockfile for `stack`.
-    pub fn lock_dir(&self, stack: &Stack) -> PathBuf {
-        self.dir().join(&self.name).join(&stack.name)
-    }
-
-    /// The package.json of `stack` with this adapter's packages added.
-    pub fn manifest(&self, stack: &Stack) -> Result<serde_json::Value, ProfileError> {
-        let path = stack.dir.join("package.json");
-        let text = fs::read_to_string(&path).map_err(|source| ProfileError::Io {
-            context: format!("reading {}", path.display()),
-            source,
-        })?;
-        let mut manifest: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| ProfileError::Io {
-                context: format!("reading {}", path.display()),
-                source: std::io::Error::other(e),
-            })?;
-        manifest["name"] = format!("astro-conform-{}-{}", stack.name, self.name).into();
-        manifest["description"] = format!("stack {} with {}", stack.name, self.description).into();
-        if let Some(obj) = manifest.as_object_mut() {
-            obj.remove("astro-conform");
-        }
-        let deps = manifest
-            .pointer_mut("/dependencies")
-            .and_then(|d| d.as_object_mut());
-        if let Some(deps) = deps {
-            for (package, version) in &self.packages {
-                deps.insert(package.clone(), version.clone().into());
-            }
-            deps.sort_keys();
-        }
-        Ok(manifest)
-    }
-
-    /// What to install for `stack`: the stack itself when the profile adds no packages,
-    /// else the committed lock folder (checked against the profile and the stack).
-    pub fn install_source(&self, stack: &Stack) -> Result<Stack, ProfileError> {
-        if self.packages.is_empty() {
-            return Ok(stack.clone());
-        }
-        let dir = self.lock_dir(stack);
-        let no_lock = || ProfileError::NoLock {
-            adapter: self.name.clone(),
-            stack: stack.name.clone(),
-            dir: dir.clone(),
-        };
-        if !dir.join("package-lock.json").is_file() {
-            return Err(no_lock());
-        }
-        let file = dir.join("package.json");
-        let written: serde_json::Value = fs::read_to_string(&file)
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .ok_or_else(no_lock)?;
-        let expected = self.manifest(stack)?;
-        for key in ["dependencies", "engines"] {
-            if written.get(key) != expected.get(key) {
-                return Err(ProfileError::StaleLock {
-                    adapter: self.name.clone(),
-                    stack: stack.name.clone(),
-                    file,
-                    detail: format!(
-                        "`{key}` is {}, expected {}",
-                        written.get(key).unwrap_or(&serde_json::Value::Null),
-                        expected.get(key).unwrap_or(&serde_json::Value::Null)
-                    ),
-                });
-            }
-        }
-        Stack::load(&dir).map_err(|e| ProfileError::Io {
-            context: format!("reading {}", dir.display()),
-            source: std::io::Error::other(e.to_string()),
-        })
-    }
-
-    /// Checks that every package of the profile is installed (at its pinned version, when
-    /// it names one).
-    pub fn check_installed(&self, installed: &InstalledStack) -> Result<(), ProfileError> {
-        for (package, version) in &self.packages {
-            let path = installed.node_modules.join(package).join("package.json");
-            let found = fs::read_to_string(&path)
-                .ok()
-                .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-                .and_then(|v| v["version"].as_str().map(str::to_string));
-            let pinned = !version.starts_with("file:");
-            if found.is_none() || (pinned && found.as_deref() != Some(version.as_str())) {
-                return Err(ProfileError::MissingPackage {
-                    adapter: self.name.clone(),
-                    package: package.clone(),
-                    version: version.clone(),
-                    modules: installed.node_modules.clone(),
-                });
-            }
-        }
-        Ok(())
-    }
-
     /// The server entry of a build, per `output.entry`.
     pub fn entry(&self, build: &Build) -> PathBuf {
         build.workdir.join(&self.output.entry)
@@ -443,51 +340,6 @@ impl Profile {
     /// The static files of a build, per `output.static`.
     pub fn static_dir(&self, build: &Build) -> PathBuf {
         build.workdir.join(&self.output.static_dir)
-    }
-
-    /// How to start a build's output; `{port}` is filled in when the server starts.
-    pub fn launch(&self, build: &Build, installed: &InstalledStack) -> Launch {
-        let fill = |s: &str| {
-            let mut out = s.to_string();
-            for (key, value) in [
-                ("node", installed.node.binary.to_string_lossy().into_owned()),
-                ("project", build.workdir.to_string_lossy().into_owned()),
-                (
-                    "modules",
-                    installed.node_modules.to_string_lossy().into_owned(),
-                ),
-                ("profile_dir", self.dir().to_string_lossy().into_owned()),
-                ("host", "127.0.0.1".into()),
-                ("entry", self.entry(build).to_string_lossy().into_owned()),
-                (
-                    "static",
-                    self.static_dir(build).to_string_lossy().into_owned(),
-                ),
-            ] {
-                out = out.replace(&format!("{{{key}}}"), &value);
-            }
-            out
-        };
-        let mut env = vec![
-            (
-                "PATH".to_string(),
-                installed.path_var.to_string_lossy().into_owned(),
-            ),
-            ("ASTRO_TELEMETRY_DISABLED".into(), "1".into()),
-            ("NO_COLOR".into(), "1".into()),
-        ];
-        env.extend(self.serve.env.iter().map(|(k, v)| (k.clone(), fill(v))));
-        Launch {
-            program: PathBuf::from(fill(&self.serve.command[0])),
-            args: self.serve.command[1..].iter().map(|a| fill(a)).collect(),
-            cwd: PathBuf::from(fill(self.serve.cwd.as_deref().unwrap_or("{project}"))),
-            env,
-            log_dir: build
-                .workdir
-                .join(crate::pipeline::build::HARNESS_DIR)
-                .join("logs"),
-            cpu: None,
-        }
     }
 
     /// How long the server may take to become ready.
@@ -534,58 +386,9 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
     true
 }
 
-/// Every profile in `dir` (`*.toml`), sorted by name.
-pub fn discover(dir: &Path) -> Result<Vec<Profile>, ProfileError> {
-    let mut files: Vec<PathBuf> = fs::read_dir(dir)
-        .map_err(|source| ProfileError::Io {
-            context: format!("reading {}", dir.display()),
-            source,
-        })?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    files.sort_by_key(|f| f.file_stem().map(|s| s.to_os_string()));
-    files.iter().map(|f| Profile::load(f)).collect()
-}
+mod lookup;
 
-/// A profile by name (`adapters/<name>.toml`) or by path (anything with a `/` or ending
-/// in `.toml`).
-pub fn find(name_or_path: &str) -> Result<Profile, ProfileError> {
-    if name_or_path.contains('/') || name_or_path.ends_with(".toml") {
-        return Profile::load(Path::new(name_or_path));
-    }
-    let file = adapters_dir().join(format!("{name_or_path}.toml"));
-    if !file.is_file() {
-        let known = discover(&adapters_dir())
-            .map(|ps| ps.into_iter().map(|p| p.name).collect())
-            .unwrap_or_default();
-        return Err(ProfileError::Unknown {
-            name: name_or_path.to_string(),
-            file,
-            known,
-        });
-    }
-    Profile::load(&file)
-}
-
-/// The profiles named on a command line: names, paths, or `all` (every shipped profile).
-pub fn select(names: &[String]) -> Result<Vec<Profile>, ProfileError> {
-    let mut out: Vec<Profile> = Vec::new();
-    for name in names {
-        let found = if name == "all" {
-            discover(&adapters_dir())?
-        } else {
-            vec![find(name)?]
-        };
-        for p in found {
-            if !out.iter().any(|o| o.name == p.name) {
-                out.push(p);
-            }
-        }
-    }
-    Ok(out)
-}
+pub use lookup::{adapters_dir, discover, find, select};
 
 #[cfg(test)]
 mod tests;

@@ -2,4 +2,5 @@
 //! content-addressed cache.
 
 pub mod cache;
+mod profile;
 pub mod stack;

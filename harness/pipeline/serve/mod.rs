@@ -6,6 +6,7 @@
 //! tail of its log.
 
 pub mod cpu;
+mod launch;
 pub mod memory;
 
 use std::fs::File;
