@@ -2,7 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::pipeline::request::expect::{self, RequestCase};
+use crate::pipeline::request::case::{PathFrom, RequestCase};
+use crate::pipeline::request::expect;
 use crate::pipeline::request::http::{self, Request};
 
 /// Where a request case is sent.
@@ -99,7 +100,7 @@ pub fn run_request(case: &RequestCase, target: &Target) -> Result<(), String> {
 
 /// Fetches `from.page` and reads the path out of it.
 fn path_from_page(
-    from: &expect::PathFrom,
+    from: &PathFrom,
     send: &dyn Fn(&Request) -> Result<http::Exchange, http::HttpError>,
 ) -> Result<String, String> {
     let page = send(&Request::get(&from.page)).map_err(|e| e.to_string())?;

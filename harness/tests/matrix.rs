@@ -12,7 +12,7 @@ use astro_conform::pipeline::classify::Mode;
 use astro_conform::pipeline::discover::adapter::{self, Profile};
 use astro_conform::pipeline::install::stack;
 use astro_conform::pipeline::model;
-use astro_conform::pipeline::request::expect::RequestCase;
+use astro_conform::pipeline::request::case::RequestCase;
 use astro_conform::report::{Matrix, Status};
 use astro_conform::suite::{self, Check, Runner, Trial, Work};
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use astro_conform::pipeline::build::{Adapter, Build};
 use astro_conform::pipeline::discover::case::Fixture;
-use astro_conform::pipeline::request::expect::RequestCase;
+use astro_conform::pipeline::request::case::RequestCase;
 #[path = "support/mutant.rs"]
 mod mutant;
 

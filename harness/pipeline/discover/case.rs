@@ -12,7 +12,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::pipeline::classify::Mode;
-use crate::pipeline::request::expect::RequestCase;
+use crate::pipeline::request::case::RequestCase;
 
 /// Errors of reading fixtures.
 #[derive(Debug, thiserror::Error)]

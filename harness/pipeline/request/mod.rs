@@ -1,4 +1,5 @@
 //! The HTTP exchange with a built server, and the expectations a response must meet.
 
+pub mod case;
 pub mod expect;
 pub mod http;

@@ -1,6 +1,7 @@
 //! Unit tests of the parent module.
 
 use super::*;
+use crate::pipeline::request::case::{PathFrom, RequestCase};
 use crate::pipeline::request::http::Chunk;
 use std::time::Duration;
 

@@ -1,0 +1,148 @@
+//! Request cases: `[[request]]` in case.toml, read strictly, and the HTTP request each
+//! one sends.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::pipeline::request::http::{Body, Request};
+
+use crate::pipeline::request::expect::Expect;
+
+/// One `[[request]]` of a case.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestCase {
+    /// Names the trial: `stack/adapter/fixture/http/<name>`.
+    pub name: String,
+    /// HTTP method (default `GET`).
+    #[serde(default = "get")]
+    pub method: String,
+    /// Path and query.
+    pub path: Option<String>,
+    /// Instead of `path`: take the path from an element of another page, e.g. the URL a
+    /// prerendered page fetches its server island from.
+    pub path_from: Option<PathFrom>,
+    /// Header lines to send.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Cookies to send.
+    #[serde(default)]
+    pub cookies: BTreeMap<String, String>,
+    /// Form fields to send as the body.
+    #[serde(default)]
+    pub form: Option<BTreeMap<String, String>>,
+    /// A JSON body.
+    #[serde(default)]
+    pub json: Option<toml::Value>,
+    /// A raw body.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Stacks this request does not run on, each with the reason (a legitimate difference
+    /// between Astro lines).
+    #[serde(default)]
+    pub skip: BTreeMap<String, String>,
+    /// What the response must show.
+    #[serde(default)]
+    pub expect: Expect,
+}
+
+fn get() -> String {
+    "GET".into()
+}
+
+/// A path read from an attribute of an element of another page.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathFrom {
+    /// The page to fetch first (a plain GET).
+    pub page: String,
+    /// CSS selector of the element.
+    pub select: String,
+    /// The attribute that holds the path, e.g. `href`.
+    pub attr: String,
+}
+
+impl PathFrom {
+    /// The path in `html`: the attribute of the first element that matches.
+    pub fn find(&self, html: &str) -> Result<String, String> {
+        let selector = scraper::Selector::parse(&self.select)
+            .map_err(|e| format!("path_from: bad selector {:?}: {e}", self.select))?;
+        let doc = scraper::Html::parse_document(html);
+        let element = doc.select(&selector).next().ok_or_else(|| {
+            format!(
+                "path_from: no element of {} matches {:?}",
+                self.page, self.select
+            )
+        })?;
+        element
+            .value()
+            .attr(&self.attr)
+            .map(str::to_string)
+            .ok_or_else(|| {
+                format!(
+                    "path_from: the element {:?} of {} has no attribute {:?}",
+                    self.select, self.page, self.attr
+                )
+            })
+    }
+}
+
+impl RequestCase {
+    /// Refuses a request with neither or both of `path` and `path_from`.
+    pub fn validate(&self) -> Result<(), String> {
+        match (&self.path, &self.path_from) {
+            (Some(_), None) | (None, Some(_)) => Ok(()),
+            (None, None) => Err(format!(
+                "request `{}` needs `path` or `path_from`",
+                self.name
+            )),
+            (Some(_), Some(_)) => Err(format!(
+                "request `{}` has both `path` and `path_from`; keep one",
+                self.name
+            )),
+        }
+    }
+
+    /// The request to send to `path`; `{base}` in a header value becomes the server's
+    /// base URL (e.g. for a same-origin `Origin` header).
+    pub fn request(&self, base: &str, path: &str) -> Request {
+        let body = if let Some(form) = &self.form {
+            Some(Body::Form(
+                form.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            ))
+        } else if let Some(json) = &self.json {
+            Some(Body::Json(serde_json::to_value(json).unwrap_or_default()))
+        } else {
+            self.body.clone().map(Body::Raw)
+        };
+        Request {
+            method: self.method.to_ascii_uppercase(),
+            path: path.to_string(),
+            headers: self
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.replace("{base}", base)))
+                .collect(),
+            cookies: self
+                .cookies
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            body,
+        }
+    }
+
+    /// The trial-name segment for this request: lower-case words joined by `-`.
+    pub fn slug(&self) -> String {
+        let mut out = String::new();
+        for ch in self.name.chars() {
+            if ch.is_alphanumeric() {
+                out.extend(ch.to_lowercase());
+            } else if !out.ends_with('-') && !out.is_empty() {
+                out.push('-');
+            }
+        }
+        out.trim_end_matches('-').to_string()
+    }
+}
