@@ -3,7 +3,6 @@
 //! JSON, JUnit XML and Markdown. Nothing in it depends on timings, ports or temp paths.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -217,181 +216,6 @@ impl Matrix {
         notes
     }
 
-    /// The matrix as a plain-text table, then one line per non-pass cell.
-    pub fn text(&self) -> String {
-        let width = self.rows.keys().map(|r| r.len()).max().unwrap_or(5).max(5);
-        let mut out = format!("{:width$}", "check");
-        for c in &self.adapters {
-            let _ = write!(out, "  {:>w$}", c.name, w = c.name.len().max(9));
-        }
-        out.push('\n');
-        for (row, cells) in &self.rows {
-            let _ = write!(out, "{row:width$}");
-            for c in &self.adapters {
-                let text = cells.get(&c.name).map_or("", |cell| cell.status.text());
-                let _ = write!(out, "  {:>w$}", text, w = c.name.len().max(9));
-            }
-            out.push('\n');
-        }
-        out.push('\n');
-        for c in &self.adapters {
-            let [pass, fail, dev, na] = self.counts(&c.name);
-            let ours = if c.runner == "ours" {
-                " (served by astro-conform's own runner)"
-            } else {
-                ""
-            };
-            let _ = writeln!(
-                out,
-                "{}: {pass} pass, {fail} fail, {dev} known deviation, {na} n/a{ours}",
-                c.name
-            );
-        }
-        let notes = self.notes();
-        if !notes.is_empty() {
-            out.push('\n');
-        }
-        for (adapter, row, cell) in notes {
-            let _ = writeln!(
-                out,
-                "{:9} {adapter} · {row}: {}",
-                cell.status.text(),
-                cell.reason.as_deref().unwrap_or_default()
-            );
-        }
-        out
-    }
-
-    /// The matrix as Markdown (for a README or a pull-request comment).
-    pub fn markdown(&self) -> String {
-        let mut out = String::from("## astro-conform matrix\n\n");
-        for c in &self.adapters {
-            let [pass, fail, dev, na] = self.counts(&c.name);
-            let ours = if c.runner == "ours" {
-                " — served by astro-conform's own runner, not the vendor's"
-            } else {
-                ""
-            };
-            let _ = writeln!(
-                out,
-                "- **{}** ({}): {pass} ✅ {fail} ❌ {dev} ⚠️ {na} —{ours}",
-                c.name,
-                md_escape(&c.description)
-            );
-        }
-        out.push_str("\n✅ pass · ❌ fail · ⚠️ known deviation · ❗ listed deviation that passed · — not applicable\n\n");
-        out.push_str("| check |");
-        for c in &self.adapters {
-            let _ = write!(out, " {} |", c.name);
-        }
-        out.push_str("\n|---|");
-        out.push_str(&"---|".repeat(self.adapters.len()));
-        out.push('\n');
-        let notes = self.notes();
-        let mut index: BTreeMap<(String, String), usize> = BTreeMap::new();
-        for (i, (adapter, row, _)) in notes.iter().enumerate() {
-            index.insert((adapter.clone(), row.clone()), i + 1);
-        }
-        for (row, cells) in &self.rows {
-            let _ = write!(out, "| `{row}` |");
-            for c in &self.adapters {
-                match cells.get(&c.name) {
-                    None => out.push_str(" |"),
-                    Some(cell) => match index.get(&(c.name.clone(), row.clone())) {
-                        Some(n) => {
-                            let _ = write!(out, " {} [{n}] |", cell.status.mark());
-                        }
-                        None => {
-                            let _ = write!(out, " {} |", cell.status.mark());
-                        }
-                    },
-                }
-            }
-            out.push('\n');
-        }
-        if !notes.is_empty() {
-            out.push('\n');
-        }
-        for (i, (adapter, row, cell)) in notes.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "{}. {} **{adapter}** `{row}`: {}",
-                i + 1,
-                cell.status.mark(),
-                md_escape(cell.reason.as_deref().unwrap_or_default())
-            );
-        }
-        out
-    }
-
-    /// The matrix as JUnit XML: a test suite per adapter, a test case per check. Known
-    /// deviations and checks that do not apply are reported as skipped, with the reason.
-    pub fn junit(&self) -> String {
-        let total = |f: fn(Status) -> bool| {
-            self.rows
-                .values()
-                .flat_map(|r| r.values())
-                .filter(|c| f(c.status))
-                .count()
-        };
-        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        let _ = writeln!(
-            out,
-            "<testsuites name=\"astro-conform\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">",
-            total(|_| true),
-            total(Status::is_failure),
-            total(|s| matches!(s, Status::Deviation | Status::NotApplicable))
-        );
-        for c in &self.adapters {
-            let [pass, fail, dev, na] = self.counts(&c.name);
-            let _ = writeln!(
-                out,
-                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{fail}\" skipped=\"{}\">",
-                xml_escape(&c.name),
-                pass + fail + dev + na,
-                dev + na
-            );
-            for (row, cells) in &self.rows {
-                let Some(cell) = cells.get(&c.name) else {
-                    continue;
-                };
-                let _ = write!(
-                    out,
-                    "    <testcase classname=\"astro-conform.{}\" name=\"{}\"",
-                    xml_escape(&c.name),
-                    xml_escape(row)
-                );
-                let reason = xml_escape(cell.reason.as_deref().unwrap_or_default());
-                match cell.status {
-                    Status::Pass => out.push_str("/>\n"),
-                    Status::Fail | Status::StaleDeviation => {
-                        let _ = writeln!(
-                            out,
-                            ">\n      <failure message=\"{reason}\">{}</failure>\n    </testcase>",
-                            xml_escape(cell.detail.as_deref().unwrap_or_default())
-                        );
-                    }
-                    Status::Deviation => {
-                        let _ = writeln!(
-                            out,
-                            ">\n      <skipped message=\"known deviation: {reason}\"/>\n      <system-out>{}</system-out>\n    </testcase>",
-                            xml_escape(cell.detail.as_deref().unwrap_or_default())
-                        );
-                    }
-                    Status::NotApplicable => {
-                        let _ = writeln!(
-                            out,
-                            ">\n      <skipped message=\"not applicable: {reason}\"/>\n    </testcase>"
-                        );
-                    }
-                }
-            }
-            out.push_str("  </testsuite>\n");
-        }
-        out.push_str("</testsuites>\n");
-        out
-    }
-
     /// Writes `matrix.json`, `junit.xml` and `matrix.md` into `dir`.
     pub fn write(&self, dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
@@ -424,27 +248,11 @@ impl Matrix {
     }
 }
 
-fn md_escape(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
-}
+mod junit;
+mod markdown;
+mod text;
 
-/// Escapes text for XML attributes and content, dropping characters XML 1.0 forbids.
-pub fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(ch),
-            c if (c as u32) < 0x20 => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use junit::xml_escape;
 
 #[cfg(test)]
 mod tests;
