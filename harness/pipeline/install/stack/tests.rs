@@ -1,5 +1,6 @@
 //! Unit tests of the parent module.
 
+use super::npm::npm_hint;
 use super::*;
 
 fn v(s: &str) -> semver::Version {

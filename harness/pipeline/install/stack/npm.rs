@@ -1,0 +1,168 @@
+//! Installing a stack: `npm ci` from its committed lockfile into the content-addressed
+//! cache, once per key, locked against concurrent processes, with a time bound.
+
+use std::ffi::{OsStr, OsString};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::pipeline::build::process::{self};
+use crate::pipeline::install::cache::{EntryLock, KeyHasher};
+
+use super::*;
+
+use super::node::*;
+
+/// A stack installed in the cache, with the Node that runs it.
+#[derive(Debug, Clone)]
+pub struct InstalledStack {
+    /// The stack.
+    pub stack: Stack,
+    /// The cache entry's `node_modules`.
+    pub node_modules: PathBuf,
+    /// The Node that runs this stack's builds and servers.
+    pub node: NodeRuntime,
+    /// PATH for children: this Node first, then the caller's PATH.
+    pub path_var: OsString,
+    /// The installed `astro` version.
+    pub astro_version: String,
+    /// The cache key of the installation (lockfile + Node).
+    pub key: String,
+}
+
+/// Installs `stack` (and a Node toolchain if needed) unless the cache already has it.
+/// `progress` is told about slow steps before they start.
+pub fn install(
+    stack: &Stack,
+    tools: &Tools,
+    progress: &dyn Fn(&str),
+) -> Result<InstalledStack, StackError> {
+    let node = node_for(stack, tools, progress)?;
+    let path_var = node.path_with(&tools.path_var);
+    let entry = npm_ci(
+        &stack.dir,
+        &format!("stack `{}`", stack.name),
+        &node,
+        &path_var,
+        tools,
+        progress,
+    )?;
+    let node_modules = entry.join("node_modules");
+    let astro = read_json(&node_modules.join("astro/package.json")).map_err(|reason| {
+        StackError::Invalid {
+            dir: stack.dir.clone(),
+            reason: format!("the stack does not provide astro: {reason}"),
+        }
+    })?;
+    Ok(InstalledStack {
+        stack: stack.clone(),
+        key: entry
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        node_modules,
+        node,
+        path_var,
+        astro_version: astro["version"].as_str().unwrap_or("?").to_string(),
+    })
+}
+
+pub(super) fn install_timeout() -> Duration {
+    let secs = std::env::var("ASTRO_CONFORM_INSTALL_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(600);
+    Duration::from_secs(secs)
+}
+
+/// `npm ci` of the package in `source` into the cache entry keyed by its manifest,
+/// lockfile and the Node that runs it. Returns the entry's directory.
+pub(super) fn npm_ci(
+    source: &Path,
+    what: &str,
+    node: &NodeRuntime,
+    path_var: &OsStr,
+    tools: &Tools,
+    progress: &dyn Fn(&str),
+) -> Result<PathBuf, StackError> {
+    let manifest =
+        fs::read(source.join("package.json")).map_err(io_err(format!("reading {what}")))?;
+    let lockfile =
+        fs::read(source.join("package-lock.json")).map_err(io_err(format!("reading {what}")))?;
+    let key = KeyHasher::default()
+        .add("package.json", &manifest)
+        .add("package-lock.json", &lockfile)
+        .add("node", node.version.to_string().as_bytes())
+        .finish();
+    let name = source
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let root = crate::paths::cache_dir().join("npm");
+    let lock = EntryLock::acquire(&root, &format!("{name}-{key}"))
+        .map_err(io_err(format!("locking the cache for {what}")))?;
+    if lock.is_complete() {
+        return Ok(lock.dir.clone());
+    }
+    progress(&format!(
+        "installing {what} with npm ci (once; cached under {})",
+        root.display()
+    ));
+    lock.reset()
+        .map_err(io_err(format!("preparing the cache for {what}")))?;
+    fs::write(lock.dir.join("package.json"), &manifest).map_err(io_err("writing package.json"))?;
+    fs::write(lock.dir.join("package-lock.json"), &lockfile)
+        .map_err(io_err("writing package-lock.json"))?;
+    let log = root.join(format!("{name}-{key}.npm-ci.log"));
+    let mut cmd = Command::new(&tools.npm);
+    cmd.args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&lock.dir)
+        .env("PATH", path_var);
+    let status = process::run_logged(&mut cmd, &log, install_timeout());
+    let failed = match status {
+        Ok(status) if status.success() => None,
+        Ok(status) => Some(status.to_string()),
+        Err(e) => {
+            let _ = fs::remove_dir_all(&lock.dir);
+            return Err(e.into());
+        }
+    };
+    if let Some(status) = failed {
+        // Leave no half-installed entry behind.
+        let _ = fs::remove_dir_all(&lock.dir);
+        let text = fs::read_to_string(&log).unwrap_or_default();
+        return Err(StackError::InstallFailed {
+            what: what.to_string(),
+            status,
+            hint: npm_hint(&text, source),
+            tail: process::log_tail(&log, process::LOG_TAIL_LINES),
+            log,
+        });
+    }
+    lock.mark_complete()
+        .map_err(io_err("marking the install complete"))?;
+    Ok(lock.dir.clone())
+}
+
+/// What to do next after a failed `npm ci`, judged from its log.
+pub(super) fn npm_hint(log: &str, source: &Path) -> String {
+    const UNREACHABLE: [&str; 6] = [
+        "ENOTFOUND",
+        "ECONNREFUSED",
+        "ETIMEDOUT",
+        "EAI_AGAIN",
+        "ECONNRESET",
+        "network",
+    ];
+    if UNREACHABLE.iter().any(|m| log.contains(m)) {
+        "npm could not reach the package registry: check the network and `npm config get registry`, then run again (nothing was cached)".into()
+    } else if log.contains("in sync") {
+        format!(
+            "package.json and package-lock.json disagree: regenerate the lockfile with `node stacks/relock.mjs {}`",
+            source.display()
+        )
+    } else {
+        "see the log below; nothing was cached, so the next run starts clean".into()
+    }
+}
