@@ -1,5 +1,7 @@
 //! Unit tests of the parent module.
 
+use std::path::Path;
+
 use super::*;
 use crate::pipeline::classify::buildlog::{PrerenderGroup, PrerenderLog};
 

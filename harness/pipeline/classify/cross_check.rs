@@ -1,0 +1,150 @@
+//! The cross-check: where the probe, the build log and the files on disk disagree about
+//! a route, each disagreement names the route and what each source says.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::Path;
+
+use crate::pipeline::classify::buildlog::PrerenderLog;
+
+use super::*;
+
+/// A route on which the probe, the build log and the files on disk disagree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disagreement {
+    /// The route (source file), or the file no route claims.
+    pub subject: String,
+    /// What each source says.
+    pub probe: String,
+    pub log: String,
+    pub disk: String,
+}
+
+impl fmt::Display for Disagreement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:\n    probe (astro:routes:resolved / astro:build:done): {}\n    build log: {}\n    files on disk: {}",
+            self.subject, self.probe, self.log, self.disk
+        )
+    }
+}
+
+fn list(files: &[String]) -> String {
+    if files.is_empty() {
+        "none".into()
+    } else {
+        files.join(", ")
+    }
+}
+
+/// Files a λ route must not have on disk: what a prerendered build of it would write.
+fn would_be_files(route: &Route) -> Vec<String> {
+    if route.pattern.contains('[') {
+        return Vec::new();
+    }
+    let base = route.pattern.trim_end_matches('/');
+    if route.kind == "endpoint" {
+        vec![if base.is_empty() {
+            "/".into()
+        } else {
+            base.to_string()
+        }]
+    } else {
+        vec![format!("{base}/index.html"), format!("{base}.html")]
+            .into_iter()
+            .filter(|f| f != ".html")
+            .collect()
+    }
+}
+
+/// Cross-checks the probe's decision against the build log and the client output dir.
+/// Returns every disagreement; empty means all three sources agree.
+pub fn cross_check(c: &Classification, log: &PrerenderLog, client_dir: &Path) -> Vec<Disagreement> {
+    let mut out = Vec::new();
+    let logged: BTreeSet<&str> = log.files().collect();
+    let on_disk = |f: &str| client_dir.join(f.trim_start_matches('/')).is_file();
+    let mut claimed = BTreeSet::new();
+    for route in c.routes.iter().filter(|r| r.kind != "redirect") {
+        let log_group = log
+            .groups
+            .iter()
+            .find(|g| g.source.as_deref() == Some(route.source.as_str()));
+        match route.mode {
+            Mode::Prerendered => {
+                claimed.extend(route.files.iter().map(String::as_str));
+                let missing_in_log: Vec<String> = route
+                    .files
+                    .iter()
+                    .filter(|f| !logged.contains(f.as_str()))
+                    .cloned()
+                    .collect();
+                let missing_on_disk: Vec<String> = route
+                    .files
+                    .iter()
+                    .filter(|f| !on_disk(f))
+                    .cloned()
+                    .collect();
+                let group_differs = log_group.is_some_and(|g| {
+                    let mut files = g.files.clone();
+                    files.sort();
+                    files != route.files
+                });
+                if !missing_in_log.is_empty() || !missing_on_disk.is_empty() || group_differs {
+                    out.push(Disagreement {
+                        subject: format!("route {} ({})", route.source, route.pattern),
+                        probe: format!("▶, wrote {}", list(&route.files)),
+                        log: match log_group {
+                            Some(g) => format!("▶, wrote {}", list(&g.files)),
+                            None => format!("does not list {}", list(&missing_in_log)),
+                        },
+                        disk: if missing_on_disk.is_empty() {
+                            "all present".into()
+                        } else {
+                            format!("missing {}", list(&missing_on_disk))
+                        },
+                    });
+                }
+            }
+            Mode::OnDemand => {
+                let expected = would_be_files(route);
+                let in_log: Vec<String> = expected
+                    .iter()
+                    .filter(|f| logged.contains(f.as_str()))
+                    .cloned()
+                    .collect();
+                let present: Vec<String> =
+                    expected.iter().filter(|f| on_disk(f)).cloned().collect();
+                if log_group.is_some() || !in_log.is_empty() || !present.is_empty() {
+                    out.push(Disagreement {
+                        subject: format!("route {} ({})", route.source, route.pattern),
+                        probe: "λ (rendered per request, no file)".into(),
+                        log: match log_group {
+                            Some(g) => format!("prerendered it: {}", list(&g.files)),
+                            None if !in_log.is_empty() => format!("prerendered {}", list(&in_log)),
+                            None => "not prerendered".into(),
+                        },
+                        disk: if present.is_empty() {
+                            "no file".into()
+                        } else {
+                            format!("has {}", list(&present))
+                        },
+                    });
+                }
+            }
+        }
+    }
+    for file in logged.iter().filter(|f| !claimed.contains(*f)) {
+        out.push(Disagreement {
+            subject: format!("file {file}"),
+            probe: "no ▶ route wrote it".into(),
+            log: "prerendered it".into(),
+            disk: if on_disk(file) {
+                "present".into()
+            } else {
+                "absent".into()
+            },
+        });
+    }
+    out
+}
