@@ -58,13 +58,11 @@ fn render(c: &mut Criterion) {
             group.bench_function(name, |b| {
                 b.to_async(&runtime).iter_custom(|iters| {
                     let options = LoadOptions {
-                        target: route.target.clone(),
                         connections: connections().min(iters.max(1) as usize),
                         duration: Duration::from_secs(600),
-                        rate: None,
                         timeout: Duration::from_secs(10),
-                        cpu: None,
                         requests: Some(iters),
+                        ..LoadOptions::new(route.target.clone())
                     };
                     async move {
                         let started = std::time::Instant::now();

@@ -28,13 +28,11 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
 
 fn ours(route: &ServedRoute, connections: usize, seconds: u64, cpu: Option<usize>) -> f64 {
     let report = load::run(&LoadOptions {
-        target: route.target.clone(),
         connections,
         duration: Duration::from_secs(seconds),
-        rate: None,
         timeout: Duration::from_secs(10),
         cpu,
-        requests: None,
+        ..LoadOptions::new(route.target.clone())
     })
     .expect("load");
     assert!(bench::untrustworthy(&report).is_none(), "{}", report.text());

@@ -83,13 +83,11 @@ pub fn load_route(
     duration: Duration,
 ) -> Result<LoadReport, BenchError> {
     Ok(load::run(&LoadOptions {
-        target: route.target.clone(),
         connections: settings.connections,
         duration,
-        rate: None,
         timeout: settings.timeout,
         cpu: settings.client_cpu,
-        requests: None,
+        ..LoadOptions::new(route.target.clone())
     })?)
 }
 

@@ -48,13 +48,11 @@ fn ok(stream: &mut TcpStream, _: usize) {
 
 fn run(url: &str, connections: usize, seconds: f64, rate: Option<f64>) -> LoadReport {
     load::run(&LoadOptions {
-        target: Target::parse(url).unwrap(),
         connections,
         duration: Duration::from_secs_f64(seconds),
         rate,
         timeout: Duration::from_millis(600),
-        cpu: None,
-        requests: None,
+        ..LoadOptions::new(Target::parse(url).unwrap())
     })
     .unwrap()
 }
@@ -174,13 +172,11 @@ fn a_stall_shows_in_fixed_rate_latencies_not_in_closed_loop_ones() {
 #[test]
 fn a_request_budget_stops_the_run_at_that_count() {
     let report = load::run(&LoadOptions {
-        target: Target::parse(&server(ok)).unwrap(),
         connections: 3,
         duration: Duration::from_secs(30),
-        rate: None,
         timeout: Duration::from_secs(1),
-        cpu: None,
         requests: Some(100),
+        ..LoadOptions::new(Target::parse(&server(ok)).unwrap())
     })
     .unwrap();
     assert_eq!(report.requests, 100, "{}", report.text());
@@ -191,13 +187,10 @@ fn a_request_budget_stops_the_run_at_that_count() {
 fn bad_options_are_refused() {
     let url = server(ok);
     let mut options = LoadOptions {
-        target: Target::parse(&url).unwrap(),
         connections: 0,
         duration: Duration::from_millis(100),
-        rate: None,
         timeout: Duration::from_secs(1),
-        cpu: None,
-        requests: None,
+        ..LoadOptions::new(Target::parse(&url).unwrap())
     };
     assert!(
         load::run(&options)

@@ -56,6 +56,22 @@ pub struct LoadOptions {
     pub requests: Option<u64>,
 }
 
+impl LoadOptions {
+    /// A closed loop on `target`: 10 connections for 10 s, 5 s timeout, any core, no
+    /// request budget (the defaults of `astro-conform load`).
+    pub fn new(target: Target) -> Self {
+        Self {
+            target,
+            connections: 10,
+            duration: Duration::from_secs(10),
+            rate: None,
+            timeout: Duration::from_secs(5),
+            cpu: None,
+            requests: None,
+        }
+    }
+}
+
 /// Runs the load on its own single-threaded runtime (pinned if asked) and blocks until
 /// it ends.
 pub fn run(options: &LoadOptions) -> Result<LoadReport, LoadError> {

@@ -6,13 +6,13 @@ use astro_conform::pipeline::build::{self, Adapter, Build, BuildRequest};
 use astro_conform::pipeline::install::stack::{self, InstalledStack, Tools};
 
 /// The stack `name` of `stacks/`, installed (cached after the first time).
-pub fn installed(name: &str) -> InstalledStack {
+pub(crate) fn installed(name: &str) -> InstalledStack {
     let stack = stack::find(&paths::stacks_dir(), name).unwrap();
     stack::install(&stack, &Tools::from_env().unwrap(), &|_| {}).unwrap()
 }
 
 /// The cached build of `fixtures/<fixture>`; panics with the log tail if it failed.
-pub fn built_fixture(fixture: &str, installed: &InstalledStack, adapter: Adapter) -> Build {
+pub(crate) fn built_fixture(fixture: &str, installed: &InstalledStack, adapter: Adapter) -> Build {
     let build = build::build(&BuildRequest {
         label: fixture,
         project: &paths::fixtures_dir().join(fixture),

@@ -20,7 +20,7 @@ use hyper::{Request, Response, StatusCode};
 
 /// How the proxy breaks responses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mutation {
+pub(crate) enum Mutation {
     /// Forwards faithfully, chunk by chunk: the control, every check must still pass.
     Passthrough,
     /// Collects the whole body and sends it at once, ending cleanly even when the real
@@ -54,7 +54,7 @@ pub enum Mutation {
 
 impl Mutation {
     /// Every mutation, the control first.
-    pub const ALL: [Mutation; 13] = [
+    pub(crate) const ALL: [Mutation; 13] = [
         Mutation::Passthrough,
         Mutation::Buffer,
         Mutation::MergeCookies,
@@ -81,7 +81,7 @@ struct State {
 }
 
 /// A running proxy; dropping it stops it.
-pub struct MutantProxy {
+pub(crate) struct MutantProxy {
     addr: SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -90,7 +90,7 @@ pub struct MutantProxy {
 impl MutantProxy {
     /// Starts a proxy on a free 127.0.0.1 port in front of `upstream` (a base URL such
     /// as `http://127.0.0.1:4321`).
-    pub fn start(upstream: &str, mutation: Mutation) -> std::io::Result<Self> {
+    pub(crate) fn start(upstream: &str, mutation: Mutation) -> std::io::Result<Self> {
         let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
@@ -115,7 +115,7 @@ impl MutantProxy {
     }
 
     /// The proxy's base URL.
-    pub fn base_url(&self) -> String {
+    pub(crate) fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }
 }
