@@ -128,7 +128,7 @@ fn main() {
     }
     println!("{}", power::table(&results));
     println!(
-        "Default settings: threshold {:.0}%, {:.0}% confidence, {}–{} forks of {} round pairs of {:.2} s \
+        "Default settings: threshold {:.0}%, {:.0}% confidence, {}–{} forks of {} side-by-side rounds of {:.2} s \
          after {:.1} s warm-up per server and route; {} connections. {} comparisons in {:.0} min.",
         ab_settings.threshold * 100.0,
         ab_settings.confidence * 100.0,

@@ -59,7 +59,7 @@ pub(crate) struct Args {
     /// Compare two variants in one run, e.g. `--ab stack=astro5 stack=astro7`.
     #[arg(long, num_args = 2, value_names = ["A", "B"])]
     ab: Vec<String>,
-    /// Round pairs per route and fork with --ab.
+    /// Rounds per route and fork with --ab (A and B loaded at once in each).
     #[arg(long, default_value_t = AbSettings::default().rounds)]
     rounds: usize,
     /// With --ab, forks (fresh server pairs) before the first verdict.

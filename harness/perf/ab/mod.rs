@@ -49,7 +49,7 @@ pub struct AbSettings {
     pub threshold: f64,
     /// Two-sided confidence of the interval (e.g. 0.95).
     pub confidence: f64,
-    /// Round pairs per route in each fork.
+    /// Rounds per route in each fork (A and B loaded at once in each).
     pub rounds: usize,
     /// Forks before the first judgement.
     pub min_forks: usize,
@@ -74,7 +74,7 @@ impl Default for AbSettings {
 pub struct Fork {
     pub a_rps: Vec<f64>,
     pub b_rps: Vec<f64>,
-    /// The mean of ln(B/A) over the round pairs: this fork's sample.
+    /// The mean of ln(B/A) over the rounds: this fork's sample.
     pub log_ratio: f64,
     /// The load generator's highest share of a core in any round.
     pub client_cpu: f64,

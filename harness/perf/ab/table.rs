@@ -54,7 +54,7 @@ impl AbReport {
         }
         let mut out = format!(
             "A = {}\nB = {}\n{}–{} forks (fresh server pairs), stopping once the answer is clear; \
-             per fork and route {:.1} s warm-up, {} round pair(s) of {:.2} s, {} connection(s). \
+             per fork and route {:.1} s warm-up, {} side-by-side round(s) of {:.2} s, {} connection(s) each. \
              Took {:.0} s.\n\n{}",
             self.a,
             self.b,
