@@ -149,38 +149,7 @@ pub fn ab(
         if pending.iter().all(|p| p.judgement.is_some()) {
             break;
         }
-        // Fresh processes for every fork; started in alternating order.
-        let (served_a, served_b) = if fork % 2 == 0 {
-            let sa = a.start()?;
-            (sa, b.start()?)
-        } else {
-            let sb = b.start()?;
-            (a.start()?, sb)
-        };
-        for (i, p) in pending.iter_mut().enumerate() {
-            if p.judgement.is_some() {
-                continue;
-            }
-            let (ra, rb) = (&served_a.routes[i], &served_b.routes[i]);
-            let status = |round: usize| {
-                progress(&format!(
-                    "{}: fork {}/≤{}, round {round}/{}",
-                    ra.spec.name,
-                    fork + 1,
-                    ab.max_forks,
-                    ab.rounds
-                ))
-            };
-            p.forks
-                .push(run_fork(ra, rb, settings, ab.rounds, &status)?);
-            if p.forks.len() >= ab.min_forks {
-                let log_ratios: Vec<f64> = p.forks.iter().map(|f| f.log_ratio).collect();
-                let j = judge(&log_ratios, ab);
-                if j.verdict.is_some() {
-                    p.judgement = Some(j);
-                }
-            }
-        }
+        run_forks(a, b, fork, &mut pending, settings, ab, progress)?;
     }
     let routes = a
         .route_modes()
@@ -199,6 +168,50 @@ pub fn ab(
         routes,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Fork number `fork`: fresh servers for A and B (started in alternating order), one fork
+/// of every route still without a verdict, and a judgement of each from `min_forks` on.
+fn run_forks(
+    a: &Prepared,
+    b: &Prepared,
+    fork: usize,
+    pending: &mut [Pending],
+    settings: &Settings,
+    ab: &AbSettings,
+    progress: &dyn Fn(&str),
+) -> Result<(), BenchError> {
+    let (served_a, served_b) = if fork.is_multiple_of(2) {
+        let sa = a.start()?;
+        (sa, b.start()?)
+    } else {
+        let sb = b.start()?;
+        (a.start()?, sb)
+    };
+    for (i, p) in pending.iter_mut().enumerate() {
+        if p.judgement.is_some() {
+            continue;
+        }
+        let (ra, rb) = (&served_a.routes[i], &served_b.routes[i]);
+        let status = |round: usize| {
+            let (name, forks) = (&ra.spec.name, ab.max_forks);
+            progress(&format!(
+                "{name}: fork {}/≤{forks}, round {round}/{}",
+                fork + 1,
+                ab.rounds
+            ))
+        };
+        p.forks
+            .push(run_fork(ra, rb, settings, ab.rounds, &status)?);
+        if p.forks.len() >= ab.min_forks {
+            let log_ratios: Vec<f64> = p.forks.iter().map(|f| f.log_ratio).collect();
+            let j = judge(&log_ratios, ab);
+            if j.verdict.is_some() {
+                p.judgement = Some(j);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The final verdict of a route: its decision, or `Inconclusive` after the last fork.
