@@ -9,6 +9,7 @@
 //! trials for `cargo test` and `astro-conform run`; [`report`] prints and writes the
 //! conformance matrix; [`perf`] measures throughput and decides A/B comparisons.
 
+pub mod error;
 pub mod paths;
 pub mod perf;
 pub mod pipeline;

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::perf::bench::{BenchError, BenchReport, format_table, io_err};
+use crate::error::IoError;
+use crate::perf::bench::{BenchError, BenchReport, format_table};
 use crate::perf::load;
 
 impl BenchReport {
@@ -92,16 +93,18 @@ pub fn baseline_file(dir: &Path, name: &str) -> Result<PathBuf, BenchError> {
 /// Writes `value` as pretty JSON to `path`, creating its folder.
 pub fn write_json(path: &Path, value: &impl Serialize) -> Result<(), BenchError> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io_err(format!("creating {}", dir.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(IoError::doing(format!("creating {}", dir.display())))?;
     }
     let text = serde_json::to_string_pretty(value).expect("reports serialize");
-    std::fs::write(path, text + "\n").map_err(io_err(format!("writing {}", path.display())))
+    Ok(std::fs::write(path, text + "\n")
+        .map_err(IoError::doing(format!("writing {}", path.display())))?)
 }
 
 /// Reads a report written by [`write_json`].
 pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, BenchError> {
-    let text =
-        std::fs::read_to_string(path).map_err(io_err(format!("reading {}", path.display())))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(IoError::doing(format!("reading {}", path.display())))?;
     serde_json::from_str(&text)
         .map_err(|e| BenchError::Setup(format!("{} is not a bench report: {e}", path.display())))
 }

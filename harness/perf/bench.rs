@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{IoError, Located};
 use crate::perf::load::{self, LoadOptions, LoadReport};
 use crate::perf::routes::ROUTES_FILE;
 use crate::perf::variant::{Served, ServedRoute, Variant};
@@ -20,13 +21,8 @@ pub enum BenchError {
         "{0} has no {ROUTES_FILE}; list the routes to measure there, e.g.\n\n[[route]]\nname = \"home\"\npath = \"/\"\nfile = \"src/pages/index.astro\"   # optional: shows its ▶/λ\nheaders = {{ cookie = \"a=1\" }}   # optional"
     )]
     NoRoutesFile(PathBuf),
-    #[error("{file}:{line}:{column}: {message}")]
-    InvalidRoutesFile {
-        file: PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    #[error(transparent)]
+    InvalidRoutesFile(#[from] Located),
     #[error("no route named `{name}` in {file} (it has: {known})")]
     UnknownRoute {
         name: String,
@@ -47,20 +43,12 @@ pub enum BenchError {
     RouteSetsDiffer { a: String, b: String },
     #[error("`{0}` is not a baseline name (letters, digits, `.`, `_`, `-`)")]
     BadBaselineName(String),
-    #[error("{context}: {source}")]
-    Io {
-        context: String,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] IoError),
     #[error("{0}")]
     Setup(String),
     #[error(transparent)]
     Load(#[from] load::LoadError),
-}
-
-pub(crate) fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> BenchError {
-    let context = context.into();
-    move |source| BenchError::Io { context, source }
 }
 
 /// How hard and how long each measurement loads a route.

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::perf::bench::{BenchError, io_err};
-use crate::pipeline::discover::case;
+use crate::error::{IoError, Located, parse_toml};
+use crate::perf::bench::BenchError;
 
 /// The file in a project that lists the routes to measure.
 pub const ROUTES_FILE: &str = "bench.toml";
@@ -40,28 +40,22 @@ pub fn read_routes(project: &Path, only: &[String]) -> Result<Vec<RouteSpec>, Be
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(BenchError::NoRoutesFile(project.to_path_buf()));
         }
-        other => other.map_err(io_err(format!("reading {}", file.display())))?,
+        other => other.map_err(IoError::doing(format!("reading {}", file.display())))?,
     };
-    let invalid = |line, column, message| BenchError::InvalidRoutesFile {
-        file: file.clone(),
-        line,
-        column,
-        message,
-    };
-    let parsed: RoutesFile = case::parse_strict(&text)
-        .map_err(|(line, column, message)| invalid(line, column, message))?;
+    let parsed: RoutesFile = parse_toml(&file, &text)?;
     let mut seen = std::collections::BTreeSet::new();
     for route in &parsed.route {
         if !seen.insert(route.name.as_str()) {
             // Point at the second listing, not the first.
             let quoted = format!("\"{}\"", route.name);
             let at = text.match_indices(&quoted).nth(1).map_or(0, |(at, _)| at);
-            let (line, column) = case::line_col(&text, at);
-            return Err(invalid(
-                line,
-                column,
+            return Err(Located::at(
+                &file,
+                &text,
+                at,
                 format!("route `{}` is listed twice", route.name),
-            ));
+            )
+            .into());
         }
     }
     for name in only {

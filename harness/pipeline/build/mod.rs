@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::IoError;
 use crate::pipeline::classify::ProbeReport;
 use crate::pipeline::install::cache::{EntryLock, KeyHasher};
 use crate::pipeline::install::stack::InstalledStack;
@@ -57,18 +58,10 @@ pub enum BuildError {
     },
     #[error(transparent)]
     Process(#[from] ProcessError),
-    #[error("{context}: {source}")]
-    Io {
-        context: String,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] IoError),
     #[error("the probe report {} is unreadable: {detail}", path.display())]
     Probe { path: PathBuf, detail: String },
-}
-
-fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> BuildError {
-    let context = context.into();
-    move |source| BuildError::Io { context, source }
 }
 
 /// Which adapter the wrapper config adds when the project's own config has none.
@@ -237,7 +230,7 @@ fn cache_key(req: &BuildRequest, files: &[PathBuf]) -> Result<String, BuildError
         .add("wrapper", wrapper_config(Some("x"), req.adapter).as_bytes());
     for file in files {
         let bytes = fs::read(req.project.join(file))
-            .map_err(io_err(format!("reading {}", file.display())))?;
+            .map_err(IoError::doing(format!("reading {}", file.display())))?;
         hasher.add(&file.to_string_lossy(), &bytes);
     }
     Ok(hasher.finish())
@@ -269,7 +262,7 @@ pub fn build(req: &BuildRequest) -> Result<Build, BuildError> {
         let temp = tempfile::Builder::new()
             .prefix(&format!("astro-conform-{}-", req.label))
             .tempdir()
-            .map_err(io_err("creating a workdir"))?;
+            .map_err(IoError::doing("creating a workdir"))?;
         let mut build = run_build(req, &files, temp.path())?;
         if crate::paths::keep_workdirs() {
             eprintln!("astro-conform: kept the workdir {}", temp.keep().display());
@@ -282,17 +275,18 @@ pub fn build(req: &BuildRequest) -> Result<Build, BuildError> {
     let root = crate::paths::cache_dir().join("builds");
     // Profiles that add the same adapter share builds, so the name is not in the key.
     let entry = format!("{}-{}-{key}", req.label, req.stack.stack.name);
-    let lock = EntryLock::acquire(&root, &entry).map_err(io_err("locking the build cache"))?;
+    let lock =
+        EntryLock::acquire(&root, &entry).map_err(IoError::doing("locking the build cache"))?;
     if lock.is_complete() {
         let mut build = load_build(&lock.dir)?;
         build.cached = true;
         return Ok(build);
     }
     lock.reset()
-        .map_err(io_err("preparing the build workdir"))?;
+        .map_err(IoError::doing("preparing the build workdir"))?;
     let build = run_build(req, &files, &lock.dir)?;
     lock.mark_complete()
-        .map_err(io_err("marking the build complete"))?;
+        .map_err(IoError::doing("marking the build complete"))?;
     Ok(build)
 }
 
@@ -301,13 +295,13 @@ fn run_build(req: &BuildRequest, files: &[PathBuf], workdir: &Path) -> Result<Bu
     for file in files {
         let to = workdir.join(file);
         if let Some(parent) = to.parent() {
-            fs::create_dir_all(parent).map_err(io_err("creating the workdir"))?;
+            fs::create_dir_all(parent).map_err(IoError::doing("creating the workdir"))?;
         }
         fs::copy(req.project.join(file), &to)
-            .map_err(io_err(format!("copying {}", file.display())))?;
+            .map_err(IoError::doing(format!("copying {}", file.display())))?;
     }
     std::os::unix::fs::symlink(&req.stack.node_modules, workdir.join("node_modules"))
-        .map_err(io_err("linking node_modules"))?;
+        .map_err(IoError::doing("linking node_modules"))?;
     // Astro finds UI framework renderers (e.g. @astrojs/preact) through the project's
     // dependencies and bundles them; a fixture without a package.json gets the stack's.
     let manifest = workdir.join("package.json");
@@ -315,16 +309,17 @@ fn run_build(req: &BuildRequest, files: &[PathBuf], workdir: &Path) -> Result<Bu
         && let Some(stack_dir) = req.stack.node_modules.parent()
     {
         fs::copy(stack_dir.join("package.json"), &manifest)
-            .map_err(io_err("copying the stack's package.json"))?;
+            .map_err(IoError::doing("copying the stack's package.json"))?;
     }
     let harness = workdir.join(HARNESS_DIR);
-    fs::create_dir_all(&harness).map_err(io_err("creating the harness folder"))?;
-    fs::write(harness.join("probe.mjs"), PROBE_SOURCE).map_err(io_err("writing the probe"))?;
+    fs::create_dir_all(&harness).map_err(IoError::doing("creating the harness folder"))?;
+    fs::write(harness.join("probe.mjs"), PROBE_SOURCE)
+        .map_err(IoError::doing("writing the probe"))?;
     fs::write(
         harness.join("astro.config.mjs"),
         wrapper_config(find_config(req.project), req.adapter),
     )
-    .map_err(io_err("writing the wrapper config"))?;
+    .map_err(IoError::doing("writing the wrapper config"))?;
 
     let log_path = harness.join("build.log");
     let mut cmd = Command::new(&req.stack.node.binary);
@@ -355,7 +350,7 @@ fn run_build(req: &BuildRequest, files: &[PathBuf], workdir: &Path) -> Result<Bu
         harness.join("outcome.json"),
         serde_json::to_string(&outcome).unwrap_or_default(),
     )
-    .map_err(io_err("writing the build outcome"))?;
+    .map_err(IoError::doing("writing the build outcome"))?;
     load_build(workdir)
 }
 

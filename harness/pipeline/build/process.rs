@@ -4,6 +4,7 @@
 //! kills the whole group when it is dropped (success, failure, timeout or panic), and
 //! [`install_interrupt_handler`] kills every live group on Ctrl-C or SIGTERM before exiting.
 
+use crate::error::IoError;
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -34,11 +35,8 @@ pub enum ProcessError {
         log: PathBuf,
         tail: String,
     },
-    #[error("i/o error around `{program}`: {source}")]
-    Io {
-        program: String,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] IoError),
 }
 
 /// Kills the process group on SIGINT/SIGTERM, then exits with status 130.
@@ -111,10 +109,10 @@ impl GroupGuard {
 
     /// Returns the exit status if the leader has exited.
     pub fn try_wait(&mut self) -> Result<Option<ExitStatus>, ProcessError> {
-        self.child.try_wait().map_err(|source| ProcessError::Io {
-            program: self.program.clone(),
-            source,
-        })
+        Ok(self
+            .child
+            .try_wait()
+            .map_err(IoError::doing(format!("waiting for `{}`", self.program)))?)
     }
 
     /// Waits for the leader up to `timeout`; `None` when it is still running.
@@ -154,12 +152,9 @@ pub fn run_logged(
     timeout: Duration,
 ) -> Result<ExitStatus, ProcessError> {
     let program = cmd.get_program().to_string_lossy().into_owned();
-    let io = |source| ProcessError::Io {
-        program: program.clone(),
-        source,
-    };
-    let out = File::create(log).map_err(io)?;
-    let err = out.try_clone().map_err(io)?;
+    let io = || IoError::doing(format!("creating the log of `{program}`"));
+    let out = File::create(log).map_err(io())?;
+    let err = out.try_clone().map_err(io())?;
     cmd.stdout(out).stderr(err);
     let mut child = GroupGuard::spawn(cmd)?;
     match child.wait_timeout(timeout)? {

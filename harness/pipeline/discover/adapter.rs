@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::error::{IoError, Located, parse_toml};
 use crate::pipeline::build::{Adapter, Build};
-use crate::pipeline::install::stack::Stack;
+use crate::pipeline::install::stack::{Stack, StackError};
 
 /// The placeholders a profile's `[serve]` strings may use.
 pub const PLACEHOLDERS: [&str; 8] = [
@@ -33,13 +34,8 @@ pub const DEFAULT_PROFILES: [&str; 2] = ["node", "node-middleware"];
 /// Errors of finding, reading and preparing profiles.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
-    #[error("{}:{line}:{column}: {message}", file.display())]
-    Invalid {
-        file: PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    #[error(transparent)]
+    Invalid(#[from] Located),
     #[error("unknown adapter `{name}`: no {} (known: {}); pass a profile's path to use one from elsewhere", file.display(), known.join(", "))]
     Unknown {
         name: String,
@@ -72,11 +68,52 @@ pub enum ProfileError {
         version: String,
         modules: PathBuf,
     },
-    #[error("{context}: {source}")]
-    Io {
-        context: String,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Stack(#[from] Box<StackError>),
+    #[error(transparent)]
+    Io(#[from] IoError),
+}
+
+/// The values serde cannot check: pinned versions, a command, known placeholders and
+/// deviation patterns. An error is the key to point at and the message.
+fn check_values(raw: &ProfileFile) -> Result<(), (String, String)> {
+    for (package, version) in &raw.packages {
+        if !version.starts_with("file:") && semver::Version::parse(version).is_err() {
+            return Err((
+                package.clone(),
+                format!(
+                    "package `{package}` must be pinned to an exact version (or a `file:` tarball), not `{version}`"
+                ),
+            ));
+        }
+    }
+    if raw.serve.command.is_empty() {
+        return Err(("command".into(), "`serve.command` is empty".into()));
+    }
+    let strings = raw
+        .serve
+        .command
+        .iter()
+        .chain(raw.serve.cwd.iter())
+        .chain(raw.serve.env.values());
+    for s in strings {
+        if let Some(bad) = unknown_placeholder(s) {
+            return Err((
+                s.clone(),
+                format!(
+                    "unknown placeholder `{{{bad}}}` in `{s}`; known: {}",
+                    PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(" ")
+                ),
+            ));
+        }
+    }
+    match raw.deviations.keys().find(|p| p.split('/').count() < 3) {
+        Some(pattern) => Err((
+            pattern.clone(),
+            format!("deviation `{pattern}` must name stack/fixture/check (`*` matches anything)"),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The file as written.
@@ -181,10 +218,7 @@ pub struct Profile {
 impl Profile {
     /// Reads and validates a profile file.
     pub fn load(file: &Path) -> Result<Self, ProfileError> {
-        let text = fs::read_to_string(file).map_err(|source| ProfileError::Io {
-            context: format!("reading the adapter profile {}", file.display()),
-            source,
-        })?;
+        let text = fs::read_to_string(file).map_err(IoError::reading(file))?;
         let mut profile = Self::parse(file, &text)?;
         // Commands run in the build's workdir: `{profile_dir}` must not be relative.
         if let Ok(absolute) = file.canonicalize() {
@@ -195,30 +229,8 @@ impl Profile {
 
     /// Parses the text of a profile.
     pub fn parse(file: &Path, text: &str) -> Result<Self, ProfileError> {
-        let invalid = |(line, column, message): (usize, usize, String)| ProfileError::Invalid {
-            file: file.to_path_buf(),
-            line,
-            column,
-            message,
-        };
-        let raw: ProfileFile =
-            crate::pipeline::discover::case::parse_strict(text).map_err(invalid)?;
-        // The first line that starts with `key` (bare or quoted), else one that has it.
-        let at_key = |key: &str, message: String| {
-            let mut offset = 0;
-            let mut found = None;
-            for line in text.split_inclusive('\n') {
-                let t = line.trim_start().trim_start_matches(['"', '[']);
-                if t.starts_with(key) {
-                    found = Some(offset);
-                    break;
-                }
-                offset += line.len();
-            }
-            let offset = found.or_else(|| text.find(key)).unwrap_or(0);
-            let (line, column) = crate::pipeline::discover::case::line_col(text, offset);
-            invalid((line, column, message))
-        };
+        let raw: ProfileFile = parse_toml(file, text)?;
+        let at_key = |key: &str, message: String| Located::at_key(file, text, key, message);
         let astro = match &raw.astro {
             None => None,
             Some(req) => Some(semver::VersionReq::parse(req).map_err(|e| {
@@ -228,46 +240,7 @@ impl Profile {
                 )
             })?),
         };
-        for (package, version) in &raw.packages {
-            if !version.starts_with("file:") && semver::Version::parse(version).is_err() {
-                return Err(at_key(
-                    package,
-                    format!(
-                        "package `{package}` must be pinned to an exact version (or a `file:` tarball), not `{version}`"
-                    ),
-                ));
-            }
-        }
-        if raw.serve.command.is_empty() {
-            return Err(at_key("command", "`serve.command` is empty".into()));
-        }
-        let strings = raw
-            .serve
-            .command
-            .iter()
-            .chain(raw.serve.cwd.iter())
-            .chain(raw.serve.env.values());
-        for s in strings {
-            if let Some(bad) = unknown_placeholder(s) {
-                return Err(at_key(
-                    s,
-                    format!(
-                        "unknown placeholder `{{{bad}}}` in `{s}`; known: {}",
-                        PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(" ")
-                    ),
-                ));
-            }
-        }
-        for pattern in raw.deviations.keys() {
-            if pattern.split('/').count() < 3 {
-                return Err(at_key(
-                    pattern,
-                    format!(
-                        "deviation `{pattern}` must name stack/fixture/check (`*` matches anything)"
-                    ),
-                ));
-            }
-        }
+        check_values(&raw).map_err(|(key, message)| at_key(&key, message))?;
         let name = file
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())

@@ -11,26 +11,19 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::error::{IoError, Located, parse_toml};
 use crate::pipeline::classify::Mode;
 use crate::pipeline::request::case::RequestCase;
 
 /// Errors of reading fixtures.
 #[derive(Debug, thiserror::Error)]
 pub enum CaseError {
-    #[error("{}:{line}:{column}: {message}", file.display())]
-    Invalid {
-        file: PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    #[error(transparent)]
+    Invalid(#[from] Located),
     #[error("fixture {}: {reason}", dir.display())]
     BadFixture { dir: PathBuf, reason: String },
-    #[error("cannot read {}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] IoError),
 }
 
 /// `case.toml`: what must hold for one fixture.
@@ -114,23 +107,20 @@ impl Fixture {
             ));
         }
         let file = dir.join("case.toml");
-        let text = fs::read_to_string(&file).map_err(|source| CaseError::Io {
-            path: file.clone(),
-            source,
-        })?;
+        let text = fs::read_to_string(&file).map_err(IoError::reading(&file))?;
         let case = parse_case(&file, &text)?;
         for source in case.routes.keys() {
             if !dir.join(source.get_ref()).is_file() {
-                let (line, column) = line_col(&text, source.span().start);
-                return Err(CaseError::Invalid {
-                    file,
-                    line,
-                    column,
-                    message: format!(
+                return Err(Located::at(
+                    &file,
+                    &text,
+                    source.span().start,
+                    format!(
                         "[routes] names `{}`, which is not a file of this fixture",
                         source.get_ref()
                     ),
-                });
+                )
+                .into());
             }
         }
         let mut slugs = std::collections::BTreeSet::new();
@@ -145,13 +135,7 @@ impl Fixture {
                 request.get_ref().validate().err()
             };
             if let Some(message) = problem {
-                let (line, column) = line_col(&text, request.span().start);
-                return Err(CaseError::Invalid {
-                    file,
-                    line,
-                    column,
-                    message,
-                });
+                return Err(Located::at(&file, &text, request.span().start, message).into());
             }
         }
         Ok(Self {
@@ -164,31 +148,7 @@ impl Fixture {
 
 /// Parses the text of a `case.toml`; errors carry file, line, column and the key.
 pub fn parse_case(file: &Path, text: &str) -> Result<Case, CaseError> {
-    parse_strict(text).map_err(|(line, column, message)| CaseError::Invalid {
-        file: file.to_path_buf(),
-        line,
-        column,
-        message,
-    })
-}
-
-/// Parses TOML into `T`; an error is the 1-based line, column and message (which names
-/// the key, e.g. "unknown field `x`").
-pub fn parse_strict<T: serde::de::DeserializeOwned>(
-    text: &str,
-) -> Result<T, (usize, usize, String)> {
-    toml::from_str(text).map_err(|e| {
-        let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
-        (line, column, e.message().trim().to_string())
-    })
-}
-
-/// 1-based line and column of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-    (line, column)
+    Ok(parse_toml(file, text)?)
 }
 
 /// A fixture, or its folder name and the error that stopped it from loading.
@@ -197,10 +157,7 @@ pub type Discovered = Result<Fixture, (String, CaseError)>;
 /// Every fixture under `dir` (folders with a `case.toml`), sorted by name. Each entry is
 /// the fixture or the error that stopped it from loading, so one bad case hides no other.
 pub fn discover(dir: &Path) -> Result<Vec<Discovered>, CaseError> {
-    let entries = fs::read_dir(dir).map_err(|source| CaseError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
+    let entries = fs::read_dir(dir).map_err(IoError::reading(dir))?;
     let mut dirs: Vec<PathBuf> = entries
         .flatten()
         .map(|e| e.path())

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use crate::pipeline::install::stack::{InstalledStack, Stack};
 
+use crate::error::read_json;
 use crate::pipeline::discover::adapter::{Profile, ProfileError};
 
 impl Profile {
@@ -17,15 +18,7 @@ impl Profile {
     /// The package.json of `stack` with this adapter's packages added.
     pub fn manifest(&self, stack: &Stack) -> Result<serde_json::Value, ProfileError> {
         let path = stack.dir.join("package.json");
-        let text = fs::read_to_string(&path).map_err(|source| ProfileError::Io {
-            context: format!("reading {}", path.display()),
-            source,
-        })?;
-        let mut manifest: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| ProfileError::Io {
-                context: format!("reading {}", path.display()),
-                source: std::io::Error::other(e),
-            })?;
+        let mut manifest: serde_json::Value = read_json(&path)?;
         manifest["name"] = format!("astro-conform-{}-{}", stack.name, self.name).into();
         manifest["description"] = format!("stack {} with {}", stack.name, self.description).into();
         if let Some(obj) = manifest.as_object_mut() {
@@ -78,10 +71,7 @@ impl Profile {
                 });
             }
         }
-        Stack::load(&dir).map_err(|e| ProfileError::Io {
-            context: format!("reading {}", dir.display()),
-            source: std::io::Error::other(e.to_string()),
-        })
+        Ok(Stack::load(&dir).map_err(Box::new)?)
     }
 
     /// Checks that every package of the profile is installed (at its pinned version, when

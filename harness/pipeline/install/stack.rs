@@ -9,6 +9,7 @@ use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::error::{IoError, read_json};
 use crate::pipeline::build::process::ProcessError;
 
 /// Errors of finding, choosing and installing stacks and tools.
@@ -42,16 +43,8 @@ pub enum StackError {
     },
     #[error(transparent)]
     Process(#[from] ProcessError),
-    #[error("{context}: {source}")]
-    Io {
-        context: String,
-        source: std::io::Error,
-    },
-}
-
-fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> StackError {
-    let context = context.into();
-    move |source| StackError::Io { context, source }
+    #[error(transparent)]
+    Io(#[from] IoError),
 }
 
 /// A stack as found in `stacks/`, not yet installed.
@@ -82,7 +75,8 @@ impl Stack {
                 "no package-lock.json: a stack needs a committed lockfile (make one with `node stacks/relock.mjs <dir>`)".into(),
             ));
         }
-        let manifest = read_json(&dir.join("package.json")).map_err(invalid)?;
+        let manifest: serde_json::Value =
+            read_json(&dir.join("package.json")).map_err(|e| invalid(e.to_string()))?;
         let node_range = manifest
             .pointer("/engines/node")
             .and_then(|v| v.as_str())
@@ -110,17 +104,11 @@ impl Stack {
     }
 }
 
-fn read_json(path: &Path) -> Result<serde_json::Value, String> {
-    let text =
-        fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{} is not valid JSON: {e}", path.display()))
-}
-
 /// All stacks in `dir` (folders with a package.json, except `toolchains/`), sorted by name.
 pub fn discover(dir: &Path) -> Result<Vec<Stack>, StackError> {
     let mut stacks = Vec::new();
-    for entry in fs::read_dir(dir).map_err(io_err(format!("reading {}", dir.display())))? {
-        let path = entry.map_err(io_err("reading stacks"))?.path();
+    for entry in fs::read_dir(dir).map_err(IoError::doing(format!("reading {}", dir.display())))? {
+        let path = entry.map_err(IoError::doing("reading stacks"))?.path();
         if path.file_name() == Some(OsStr::new("toolchains"))
             || !path.join("package.json").is_file()
         {

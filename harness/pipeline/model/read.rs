@@ -5,6 +5,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
+use crate::error::IoError;
 use regex::Regex;
 use serde::Serialize;
 
@@ -160,11 +161,8 @@ pub struct Project {
 pub enum RulesError {
     #[error("{0} is not an Astro project: it has neither an astro.config.* nor src/pages")]
     NotAProject(PathBuf),
-    #[error("cannot read {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] IoError),
 }
 
 const CONFIG_NAMES: [&str; 5] = [
@@ -180,10 +178,7 @@ pub(super) fn line_of(text: &str, offset: usize) -> usize {
 }
 
 pub(super) fn read(path: &Path) -> Result<String, RulesError> {
-    std::fs::read_to_string(path).map_err(|source| RulesError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    Ok(std::fs::read_to_string(path).map_err(IoError::reading(path))?)
 }
 
 impl Project {

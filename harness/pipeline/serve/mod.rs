@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::error::IoError;
 use crate::pipeline::build::process::{self, GroupGuard, ProcessError};
 use crate::pipeline::build::{Build, HARNESS_DIR};
 use crate::pipeline::install::stack::InstalledStack;
@@ -44,11 +45,8 @@ pub enum ServeError {
     PortsTaken { log: PathBuf, tail: String },
     #[error(transparent)]
     Process(#[from] ProcessError),
-    #[error("{context}: {source}")]
-    Io {
-        context: String,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] IoError),
 }
 
 /// How long a server may take to answer its first connection.
@@ -115,16 +113,13 @@ pub struct Server {
 impl Server {
     /// Starts the server on a free port and waits until it accepts connections.
     pub fn start(launch: &Launch, timeout: Duration) -> Result<Self, ServeError> {
-        std::fs::create_dir_all(&launch.log_dir).map_err(|source| ServeError::Io {
-            context: format!("creating {}", launch.log_dir.display()),
-            source,
-        })?;
+        std::fs::create_dir_all(&launch.log_dir).map_err(IoError::doing(format!(
+            "creating {}",
+            launch.log_dir.display()
+        )))?;
         let mut last_log = PathBuf::new();
         for _ in 0..PORT_ATTEMPTS {
-            let port = free_port().map_err(|source| ServeError::Io {
-                context: "choosing a free port".into(),
-                source,
-            })?;
+            let port = free_port().map_err(IoError::doing("choosing a free port"))?;
             match Self::start_on(launch, port, timeout) {
                 Err(ServeError::Exited { log, tail, .. }) if tail.contains("EADDRINUSE") => {
                     last_log = log
@@ -141,12 +136,10 @@ impl Server {
     /// Starts the server on `port` (no retry).
     pub fn start_on(launch: &Launch, port: u16, timeout: Duration) -> Result<Self, ServeError> {
         let log = launch.log_dir.join(format!("server-{port}.log"));
-        let io = |context: &str| {
-            let context = context.to_string();
-            move |source| ServeError::Io { context, source }
-        };
-        let out = File::create(&log).map_err(io("creating the server log"))?;
-        let err = out.try_clone().map_err(io("creating the server log"))?;
+        let out = File::create(&log).map_err(IoError::doing("creating the server log"))?;
+        let err = out
+            .try_clone()
+            .map_err(IoError::doing("creating the server log"))?;
         let port_text = port.to_string();
         let fill = |s: &String| s.replace("{port}", &port_text);
         let mut cmd = Command::new(&launch.program);

@@ -13,10 +13,7 @@ pub fn adapters_dir() -> PathBuf {
 /// Every profile in `dir` (`*.toml`), sorted by name.
 pub fn discover(dir: &Path) -> Result<Vec<Profile>, ProfileError> {
     let mut files: Vec<PathBuf> = fs::read_dir(dir)
-        .map_err(|source| ProfileError::Io {
-            context: format!("reading {}", dir.display()),
-            source,
-        })?
+        .map_err(crate::error::IoError::reading(dir))?
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))

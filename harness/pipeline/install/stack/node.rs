@@ -108,7 +108,7 @@ pub(super) fn node_for(
     }
     let toolchains = crate::paths::stacks_dir().join("toolchains");
     for dir in toolchain_dirs(&toolchains) {
-        let lock = read_json(&dir.join("package-lock.json")).unwrap_or_default();
+        let lock: serde_json::Value = read_json(&dir.join("package-lock.json")).unwrap_or_default();
         let pinned = lock
             .pointer(&format!("/packages/node_modules~1{NODE_PACKAGE}/version"))
             .and_then(|v| v.as_str())

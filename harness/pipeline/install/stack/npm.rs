@@ -13,6 +13,7 @@ use crate::pipeline::install::cache::{EntryLock, KeyHasher};
 use super::*;
 
 use super::node::*;
+use crate::error::IoError;
 
 /// A stack installed in the cache, with the Node that runs it.
 #[derive(Debug, Clone)]
@@ -49,12 +50,13 @@ pub fn install(
         progress,
     )?;
     let node_modules = entry.join("node_modules");
-    let astro = read_json(&node_modules.join("astro/package.json")).map_err(|reason| {
-        StackError::Invalid {
-            dir: stack.dir.clone(),
-            reason: format!("the stack does not provide astro: {reason}"),
-        }
-    })?;
+    let astro: serde_json::Value =
+        read_json(&node_modules.join("astro/package.json")).map_err(|reason| {
+            StackError::Invalid {
+                dir: stack.dir.clone(),
+                reason: format!("the stack does not provide astro: {reason}"),
+            }
+        })?;
     Ok(InstalledStack {
         stack: stack.clone(),
         key: entry
@@ -87,9 +89,9 @@ pub(super) fn npm_ci(
     progress: &dyn Fn(&str),
 ) -> Result<PathBuf, StackError> {
     let manifest =
-        fs::read(source.join("package.json")).map_err(io_err(format!("reading {what}")))?;
-    let lockfile =
-        fs::read(source.join("package-lock.json")).map_err(io_err(format!("reading {what}")))?;
+        fs::read(source.join("package.json")).map_err(IoError::doing(format!("reading {what}")))?;
+    let lockfile = fs::read(source.join("package-lock.json"))
+        .map_err(IoError::doing(format!("reading {what}")))?;
     let key = KeyHasher::default()
         .add("package.json", &manifest)
         .add("package-lock.json", &lockfile)
@@ -101,7 +103,7 @@ pub(super) fn npm_ci(
         .unwrap_or_default();
     let root = crate::paths::cache_dir().join("npm");
     let lock = EntryLock::acquire(&root, &format!("{name}-{key}"))
-        .map_err(io_err(format!("locking the cache for {what}")))?;
+        .map_err(IoError::doing(format!("locking the cache for {what}")))?;
     if lock.is_complete() {
         return Ok(lock.dir.clone());
     }
@@ -110,10 +112,11 @@ pub(super) fn npm_ci(
         root.display()
     ));
     lock.reset()
-        .map_err(io_err(format!("preparing the cache for {what}")))?;
-    fs::write(lock.dir.join("package.json"), &manifest).map_err(io_err("writing package.json"))?;
+        .map_err(IoError::doing(format!("preparing the cache for {what}")))?;
+    fs::write(lock.dir.join("package.json"), &manifest)
+        .map_err(IoError::doing("writing package.json"))?;
     fs::write(lock.dir.join("package-lock.json"), &lockfile)
-        .map_err(io_err("writing package-lock.json"))?;
+        .map_err(IoError::doing("writing package-lock.json"))?;
     let log = root.join(format!("{name}-{key}.npm-ci.log"));
     let mut cmd = Command::new(&tools.npm);
     cmd.args(["ci", "--no-audit", "--no-fund"])
@@ -141,7 +144,7 @@ pub(super) fn npm_ci(
         });
     }
     lock.mark_complete()
-        .map_err(io_err("marking the install complete"))?;
+        .map_err(IoError::doing("marking the install complete"))?;
     Ok(lock.dir.clone())
 }
 
