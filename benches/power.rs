@@ -18,7 +18,7 @@ use astro_conform::perf::bench::Settings;
 use astro_conform::perf::variant::{self, Variant};
 use astro_conform::perf::{plot, power};
 use astro_conform::pipeline::serve::cpu::Placement;
-use astro_conform::suite::Runner;
+use astro_conform::pipeline::session::Session;
 
 fn var(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.into())
@@ -67,14 +67,14 @@ fn main() {
         timeout: std::time::Duration::from_secs(10),
         client_cpu: placement.client,
     };
-    let runner = Runner::with_progress(|m| eprintln!("{m}"));
+    let session = Session::with_progress(|m| eprintln!("{m}"));
     let a_variant = Variant {
         project: project.clone(),
         stack: stack.clone(),
         adapter: "node".into(),
         env: Default::default(),
     };
-    let a = variant::prepare(&a_variant, &runner, &routes, placement.server).expect("prepare A");
+    let a = variant::prepare(&a_variant, &session, &routes, placement.server).expect("prepare A");
     let ab_settings = AbSettings::default();
     let started = Instant::now();
     let mut results = Vec::new();
@@ -86,7 +86,7 @@ fn main() {
                 .insert(power::BURN_ENV.into(), level.to_string());
         }
         let b =
-            variant::prepare(&b_variant, &runner, &routes, placement.server).expect("prepare B");
+            variant::prepare(&b_variant, &session, &routes, placement.server).expect("prepare B");
         let mut reports = Vec::new();
         for run in 0..repeats {
             let progress = |m: &str| {

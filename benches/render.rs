@@ -19,7 +19,7 @@ use astro_conform::perf::bench;
 use astro_conform::perf::load::{self, LoadOptions};
 use astro_conform::perf::variant::{self, Variant};
 use astro_conform::pipeline::serve::cpu::{self, Placement};
-use astro_conform::suite::Runner;
+use astro_conform::pipeline::session::Session;
 
 fn connections() -> usize {
     std::env::var("BENCH_CONNECTIONS")
@@ -31,7 +31,7 @@ fn connections() -> usize {
 fn render(c: &mut Criterion) {
     let placement = Placement::split();
     let stacks = std::env::var("BENCH_STACKS").unwrap_or_else(|_| "astro5,astro7".into());
-    let runner = Runner::with_progress(|m| eprintln!("{m}"));
+    let session = Session::with_progress(|m| eprintln!("{m}"));
     if let Some(core) = placement.client {
         cpu::pin_current_thread(core).expect("pin the client");
     }
@@ -40,8 +40,13 @@ fn render(c: &mut Criterion) {
         .build()
         .expect("runtime");
     for stack in stacks.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let served = variant::serve(&Variant::default_for(stack), &runner, &[], placement.server)
-            .unwrap_or_else(|e| panic!("serving bench-routes on {stack}: {e}"));
+        let served = variant::serve(
+            &Variant::default_for(stack),
+            &session,
+            &[],
+            placement.server,
+        )
+        .unwrap_or_else(|e| panic!("serving bench-routes on {stack}: {e}"));
         let mut group = c.benchmark_group(format!("render/{stack}"));
         group
             .throughput(Throughput::Elements(1))

@@ -17,7 +17,7 @@ use astro_conform::perf::load::{self, LoadOptions};
 use astro_conform::perf::stats::median;
 use astro_conform::perf::variant::{self, ServedRoute, Variant};
 use astro_conform::pipeline::serve::cpu::Placement;
-use astro_conform::suite::Runner;
+use astro_conform::pipeline::session::Session;
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -74,11 +74,11 @@ fn main() {
     let rounds = env_or("BENCH_ROUNDS", 5usize);
     let seconds = env_or("BENCH_SECONDS", 5u64);
     let placement = Placement::split();
-    let runner = Runner::with_progress(|m| eprintln!("{m}"));
+    let session = Session::with_progress(|m| eprintln!("{m}"));
     let routes = ["prerendered".to_string(), "cookie".to_string()];
     let served = variant::serve(
         &Variant::default_for(&stack),
-        &runner,
+        &session,
         &routes,
         placement.server,
     )

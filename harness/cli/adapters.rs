@@ -6,7 +6,7 @@ use astro_conform::paths;
 use astro_conform::pipeline::discover::adapter;
 use astro_conform::pipeline::install::stack;
 
-use crate::output::spinner;
+use crate::output::{CliResult, spinner};
 
 /// The options of `lock`.
 #[derive(clap::Args)]
@@ -19,8 +19,8 @@ pub(crate) struct LockArgs {
 }
 
 /// Lists the profiles in adapters/.
-pub(crate) fn list_adapters() -> Result<ExitCode, String> {
-    let profiles = adapter::discover(&adapter::adapters_dir()).map_err(|e| e.to_string())?;
+pub(crate) fn list_adapters() -> CliResult<ExitCode> {
+    let profiles = adapter::discover(&adapter::adapters_dir())?;
     for p in profiles {
         let stacks = p
             .stacks
@@ -36,9 +36,9 @@ pub(crate) fn list_adapters() -> Result<ExitCode, String> {
 }
 
 /// Writes the profile's package.json per stack and locks it with relock.mjs.
-pub(crate) fn lock(args: &LockArgs) -> Result<ExitCode, String> {
+pub(crate) fn lock(args: &LockArgs) -> CliResult<ExitCode> {
     let (name, stack_names) = (args.adapter.as_str(), args.stacks.as_slice());
-    let profile = adapter::find(name).map_err(|e| e.to_string())?;
+    let profile = adapter::find(name)?;
     if profile.packages.is_empty() {
         println!(
             "adapter `{}` adds no packages: it runs on the stacks' own lockfiles",
@@ -46,7 +46,7 @@ pub(crate) fn lock(args: &LockArgs) -> Result<ExitCode, String> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let all = stack::discover(&paths::stacks_dir()).map_err(|e| e.to_string())?;
+    let all = stack::discover(&paths::stacks_dir())?;
     let names: Vec<String> = if stack_names.is_empty() {
         profile.stacks.clone().unwrap_or_else(|| {
             all.iter()
@@ -57,11 +57,11 @@ pub(crate) fn lock(args: &LockArgs) -> Result<ExitCode, String> {
     } else {
         stack_names.to_vec()
     };
-    let tools = stack::Tools::from_env().map_err(|e| e.to_string())?;
+    let tools = stack::Tools::from_env()?;
     for name in &names {
-        let stack = stack::find(&paths::stacks_dir(), name).map_err(|e| e.to_string())?;
+        let stack = stack::find(&paths::stacks_dir(), name)?;
         let dir = profile.lock_dir(&stack);
-        let manifest = profile.manifest(&stack).map_err(|e| e.to_string())?;
+        let manifest = profile.manifest(&stack)?;
         std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
         let text = serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n";
         std::fs::write(dir.join("package.json"), text)
@@ -79,7 +79,8 @@ pub(crate) fn lock(args: &LockArgs) -> Result<ExitCode, String> {
                 "locking {} for {name} failed ({status}); check that every package in [packages] of {} exists at that version",
                 profile.name,
                 profile.file.display()
-            ));
+            )
+            .into());
         }
         println!("wrote {}/package.json and package-lock.json", dir.display());
     }

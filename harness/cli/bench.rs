@@ -12,9 +12,9 @@ use astro_conform::perf::plot;
 use astro_conform::perf::variant::{self, Prepared, Variant};
 use astro_conform::pipeline::install::stack;
 use astro_conform::pipeline::serve::cpu;
-use astro_conform::suite::Runner;
+use astro_conform::pipeline::session::Session;
 
-use crate::output::{seconds, spinner, write_results};
+use crate::output::{CliResult, seconds, spinner, write_results};
 
 /// The options of `bench`.
 #[derive(clap::Args)]
@@ -81,7 +81,7 @@ pub(crate) struct Args {
 }
 
 /// Measures (or compares) and prints; exit 1 on a failed render or a slower verdict.
-pub(crate) fn run(args: &Args) -> Result<ExitCode, String> {
+pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
     check_numbers(args)?;
     // Baseline names and the baseline to compare with are checked before measuring.
     let (save_file, baseline) = baselines(args)?;
@@ -89,17 +89,19 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, String> {
     let settings = settings(args, placement.client)?;
     let variants = variants(args)?;
     let bar = spinner("preparing".into());
-    let runner = {
+    let session = {
         let bar = bar.clone();
-        Runner::with_progress(move |m| bar.set_message(m.to_string()))
+        Session::with_progress(move |m| bar.set_message(m.to_string()))
     };
     let mut prepared: Vec<Prepared> = Vec::new();
     for variant in &variants {
         bar.set_message(format!("building {}", variant.label()));
-        prepared.push(
-            variant::prepare(variant, &runner, &args.routes, placement.server)
-                .map_err(|e| e.to_string())?,
-        );
+        prepared.push(variant::prepare(
+            variant,
+            &session,
+            &args.routes,
+            placement.server,
+        )?);
     }
     let code = if args.ab.is_empty() {
         measure(
@@ -117,7 +119,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, String> {
     code
 }
 
-fn check_numbers(args: &Args) -> Result<(), String> {
+fn check_numbers(args: &Args) -> CliResult<()> {
     if args.repeat == 0 || args.rounds == 0 || args.min_forks < 2 {
         return Err("--repeat and --rounds must be at least 1, --min-forks at least 2".into());
     }
@@ -157,7 +159,7 @@ fn baselines(args: &Args) -> Result<(Option<PathBuf>, Option<bench::BenchReport>
 }
 
 /// Durations from the flags, with the defaults of a plain bench or of `--ab`.
-fn settings(args: &Args, client_cpu: Option<usize>) -> Result<bench::Settings, String> {
+fn settings(args: &Args, client_cpu: Option<usize>) -> CliResult<bench::Settings> {
     let plain = args.ab.is_empty();
     let duration = args
         .duration
@@ -176,14 +178,13 @@ fn settings(args: &Args, client_cpu: Option<usize>) -> Result<bench::Settings, S
 }
 
 /// Every stack × adapter for a plain bench; A and B over the first of each for `--ab`.
-fn variants(args: &Args) -> Result<Vec<Variant>, String> {
+fn variants(args: &Args) -> CliResult<Vec<Variant>> {
     let stacks: Vec<String> = if !args.stacks.is_empty() {
         args.stacks.clone()
     } else if !args.ab.is_empty() {
         vec!["astro7".into()]
     } else {
-        stack::discover(&paths::stacks_dir())
-            .map_err(|e| e.to_string())?
+        stack::discover(&paths::stacks_dir())?
             .into_iter()
             .filter(|s| s.default)
             .map(|s| s.name)
@@ -210,10 +211,11 @@ fn variants(args: &Args) -> Result<Vec<Variant>, String> {
             .collect());
     }
     let base = base(&stacks[0], &adapters[0]);
-    args.ab
+    Ok(args
+        .ab
         .iter()
-        .map(|spec| Variant::parse(spec, &base).map_err(|e| e.to_string()))
-        .collect()
+        .map(|spec| Variant::parse(spec, &base))
+        .collect::<Result<_, _>>()?)
 }
 
 /// A plain bench: every variant's routes in turn, then the table, the baseline
@@ -225,7 +227,7 @@ fn measure(
     bar: &indicatif::ProgressBar,
     baseline: Option<&bench::BenchReport>,
     save_file: Option<PathBuf>,
-) -> Result<ExitCode, String> {
+) -> CliResult<ExitCode> {
     let fail = |e: bench::BenchError| e.to_string();
     let served = prepared
         .iter()
@@ -265,7 +267,7 @@ fn compare(
     prepared: &[Prepared],
     settings: &bench::Settings,
     bar: &indicatif::ProgressBar,
-) -> Result<ExitCode, String> {
+) -> CliResult<ExitCode> {
     let ab_settings = AbSettings {
         rounds: args.rounds,
         threshold: args.threshold / 100.0,
@@ -278,7 +280,7 @@ fn compare(
         let progress =
             |m: &str| bar.set_message(format!("A/B run {}/{}: {m}", run + 1, args.repeat));
         let (a, b) = (&prepared[0], &prepared[1]);
-        reports.push(ab::ab(a, b, settings, &ab_settings, &progress).map_err(|e| e.to_string())?);
+        reports.push(ab::ab(a, b, settings, &ab_settings, &progress)?);
     }
     bar.finish_and_clear();
     let svg = plot::ab_svg(&reports);

@@ -5,10 +5,11 @@ use std::process::ExitCode;
 
 use astro_conform::paths;
 use astro_conform::pipeline::build::{self, Adapter, BuildRequest};
+use astro_conform::pipeline::classify;
 use astro_conform::pipeline::install::stack;
-use astro_conform::suite;
+use astro_conform::pipeline::session::Session;
 
-use crate::output::spinner;
+use crate::output::{CliResult, spinner};
 
 /// The options of `classify`.
 #[derive(clap::Args)]
@@ -33,14 +34,14 @@ pub(crate) struct Args {
 }
 
 /// Builds the project and prints its listing (or JSON).
-pub(crate) fn run(args: &Args) -> Result<ExitCode, String> {
+pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
     let (project, stack_name) = (args.project.as_path(), args.stack.as_str());
-    build::check_project(project).map_err(|e| e.to_string())?;
-    let stack = stack::find(&paths::stacks_dir(), stack_name).map_err(|e| e.to_string())?;
-    let tools = stack::Tools::from_env().map_err(|e| e.to_string())?;
+    build::check_project(project)?;
+    let stack = stack::find(&paths::stacks_dir(), stack_name)?;
     let bar = spinner(format!("preparing stack {stack_name}"));
-    let installed = stack::install(&stack, &tools, &|m| bar.set_message(m.to_string()))
-        .map_err(|e| e.to_string())?;
+    let progress = bar.clone();
+    let session = Session::with_progress(move |m| progress.set_message(m.to_string()));
+    let installed = session.installed(&stack, None)?;
     bar.set_message(format!(
         "building {} with astro {} on Node {} ({})",
         project.display(),
@@ -48,21 +49,24 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, String> {
         installed.node.version,
         installed.node.origin
     ));
-    let label = build::project_label(project);
-    let built = build::build(&BuildRequest {
-        label: &label,
-        project,
-        stack: &installed,
-        adapter: &if args.no_adapter {
-            Adapter::none()
-        } else {
-            Adapter::node()
-        },
-        use_cache: !args.rebuild,
-    })
-    .map_err(|e| e.to_string())?;
+    let adapter = if args.no_adapter {
+        Adapter::none()
+    } else {
+        Adapter::node()
+    };
+    let classification = if args.rebuild {
+        let built = build::build(&BuildRequest {
+            label: &build::project_label(project),
+            project,
+            stack: &installed,
+            adapter: &adapter,
+            use_cache: false,
+        })?;
+        classify::classify(&built)?
+    } else {
+        session.classified(&*session.build(project, &installed, &adapter)?)?
+    };
     bar.finish_and_clear();
-    let classification = suite::classify_build(&built)?;
     if args.json {
         let doc = serde_json::json!({
             "stack": stack_name,

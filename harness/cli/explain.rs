@@ -1,5 +1,6 @@
 //! `astro-conform explain`: predict every route's ▶/λ from the files, say why, and lint.
 
+use crate::output::CliResult;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -33,8 +34,8 @@ pub(crate) enum AdapterAssumption {
 }
 
 /// Predicts, explains and lints, without a build.
-pub(crate) fn run(args: &Args) -> Result<ExitCode, String> {
-    let model = model::Project::read(&args.project).map_err(|e| e.to_string())?;
+pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
+    let model = model::Project::read(&args.project)?;
     let assumed = match args.adapter {
         AdapterAssumption::Config => None,
         AdapterAssumption::Yes => Some(true),
@@ -42,10 +43,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, String> {
     };
     let prediction = model::predict(&model, assumed);
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&prediction).map_err(|e| e.to_string())?
-        );
+        println!("{}", serde_json::to_string_pretty(&prediction)?);
     } else {
         let adapter = match (args.adapter, prediction.adapter) {
             (AdapterAssumption::Config, true) => "set in the config",

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use astro_conform::perf::load;
 
-use crate::output::seconds;
+use crate::output::{CliResult, seconds};
 
 /// The options of `load`.
 #[derive(clap::Args)]
@@ -38,13 +38,13 @@ pub(crate) struct Args {
 }
 
 /// Sends the load and prints the report.
-pub(crate) fn run(args: &Args) -> Result<ExitCode, String> {
-    let mut target = load::Target::parse(&args.url).map_err(|e| e.to_string())?;
+pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
+    let mut target = load::Target::parse(&args.url)?;
     for header in &args.headers {
         let (name, value) = header
             .split_once(':')
             .ok_or_else(|| format!("--header `{header}` is not `name: value`"))?;
-        target = target.with_header(name, value).map_err(|e| e.to_string())?;
+        target = target.with_header(name, value)?;
     }
     let options = load::LoadOptions {
         target,
@@ -61,12 +61,9 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, String> {
             args.url, args.duration, args.connections
         );
     }
-    let report = load::run(&options).map_err(|e| e.to_string())?;
+    let report = load::run(&options)?;
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
-        );
+        println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print!("{}", report.text());
     }

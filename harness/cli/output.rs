@@ -1,6 +1,7 @@
 //! What the commands share for the terminal and result files: a spinner, lines printed
 //! above a progress bar, duration flags, and writing JSON + SVG results.
 
+use astro_conform::error::IoError;
 use std::path::Path;
 use std::time::Duration;
 
@@ -24,12 +25,16 @@ pub(crate) fn println_above(bar: &ProgressBar, line: &str) {
     }
 }
 
+/// What a command returns: its exit status, or the error to print (typed errors of the
+/// library pass through `?`; usage errors are plain messages).
+pub(crate) type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
+
 /// A positive number of seconds from the flag `flag`.
-pub(crate) fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
+pub(crate) fn seconds(flag: &str, value: f64) -> CliResult<Duration> {
     Duration::try_from_secs_f64(value)
         .ok()
         .filter(|d| !d.is_zero())
-        .ok_or_else(|| format!("{flag} must be a positive number of seconds, not {value}"))
+        .ok_or_else(|| format!("{flag} must be a positive number of seconds, not {value}").into())
 }
 
 /// Writes `<out>/<stem>.json` and `<out>/<stem>.svg`, says so on stderr, and prints the
@@ -40,18 +45,16 @@ pub(crate) fn write_results(
     value: &impl serde::Serialize,
     svg: &str,
     print_json: bool,
-) -> Result<(), String> {
+) -> CliResult<()> {
     let (json_file, svg_file) = (
         out.join(format!("{stem}.json")),
         out.join(format!("{stem}.svg")),
     );
-    baseline::write_json(&json_file, value).map_err(|e| e.to_string())?;
-    std::fs::write(&svg_file, svg).map_err(|e| format!("writing {}: {e}", svg_file.display()))?;
+    baseline::write_json(&json_file, value)?;
+    std::fs::write(&svg_file, svg)
+        .map_err(IoError::doing(format!("writing {}", svg_file.display())))?;
     if print_json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(value).map_err(|e| e.to_string())?
-        );
+        println!("{}", serde_json::to_string_pretty(value)?);
     }
     eprintln!(
         "astro-conform: wrote {} and {}",

@@ -14,7 +14,7 @@ use astro_conform::pipeline::install::stack;
 use astro_conform::report::Matrix;
 use astro_conform::suite::{self, Outcome, Runner, Trial};
 
-use crate::output::println_above;
+use crate::output::{CliResult, println_above};
 
 /// The options of `run`.
 #[derive(clap::Args)]
@@ -44,10 +44,10 @@ pub(crate) struct Args {
 }
 
 /// Runs the selected trials and prints and writes the matrix.
-pub(crate) fn run(opts: &Args) -> Result<ExitCode, String> {
+pub(crate) fn run(opts: &Args) -> CliResult<ExitCode> {
     let profiles = profiles(&opts.adapters)?;
     let baseline = opts.baseline.as_deref().map(read_baseline).transpose()?;
-    let all = stack::discover(&paths::stacks_dir()).map_err(|e| e.to_string())?;
+    let all = stack::discover(&paths::stacks_dir())?;
     let stacks = suite::select_stacks(all, &opts.stacks, &profiles)?;
     let trials: Vec<Trial> = suite::trials(&paths::fixtures_dir(), &stacks, &profiles)?
         .into_iter()
@@ -62,7 +62,7 @@ pub(crate) fn run(opts: &Args) -> Result<ExitCode, String> {
         return Ok(ExitCode::SUCCESS);
     }
     if trials.is_empty() {
-        return Err(format!("no trial matches {}", opts.filters.join(" ")));
+        return Err(format!("no trial matches {}", opts.filters.join(" ")).into());
     }
     let results = judge_all(&trials, opts.jobs);
     for (trial, outcome) in trials.iter().zip(&results) {
@@ -96,24 +96,20 @@ pub(crate) fn run(opts: &Args) -> Result<ExitCode, String> {
 }
 
 /// The profiles named (`all` for every one), or the default ones.
-fn profiles(names: &[String]) -> Result<Vec<Arc<Profile>>, String> {
+fn profiles(names: &[String]) -> CliResult<Vec<Arc<Profile>>> {
     let names = if names.is_empty() {
         adapter::DEFAULT_PROFILES.map(String::from).to_vec()
     } else {
         names.to_vec()
     };
-    Ok(adapter::select(&names)
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .map(Arc::new)
-        .collect())
+    Ok(adapter::select(&names)?.into_iter().map(Arc::new).collect())
 }
 
-fn read_baseline(path: &Path) -> Result<Matrix, String> {
+fn read_baseline(path: &Path) -> CliResult<Matrix> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read the baseline {}: {e}", path.display()))?;
-    serde_json::from_str(&text)
-        .map_err(|e| format!("the baseline {} is not a matrix.json: {e}", path.display()))
+    Ok(serde_json::from_str(&text)
+        .map_err(|e| format!("the baseline {} is not a matrix.json: {e}", path.display()))?)
 }
 
 /// Prints the regressions against `baseline`; true when there are any.

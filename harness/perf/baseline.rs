@@ -105,8 +105,10 @@ pub fn write_json(path: &Path, value: &impl Serialize) -> Result<(), BenchError>
 pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, BenchError> {
     let text = std::fs::read_to_string(path)
         .map_err(IoError::doing(format!("reading {}", path.display())))?;
-    serde_json::from_str(&text)
-        .map_err(|e| BenchError::Setup(format!("{} is not a bench report: {e}", path.display())))
+    serde_json::from_str(&text).map_err(|source| BenchError::NotAReport {
+        file: path.to_path_buf(),
+        source,
+    })
 }
 
 #[cfg(test)]

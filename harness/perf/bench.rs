@@ -4,6 +4,7 @@
 //! [`crate::perf::baseline`]; the A/B decision is [`crate::perf::ab`].
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -12,7 +13,12 @@ use crate::error::{IoError, Located};
 use crate::perf::load::{self, LoadOptions, LoadReport};
 use crate::perf::routes::ROUTES_FILE;
 use crate::perf::variant::{Served, ServedRoute, Variant};
+use crate::pipeline::build::BuildError;
+use crate::pipeline::discover::adapter::ProfileError;
+use crate::pipeline::install::stack::StackError;
+use crate::pipeline::serve::ServeError;
 use crate::pipeline::serve::memory;
+use crate::pipeline::session::SessionError;
 
 /// Why a bench could not run or its numbers cannot be trusted.
 #[derive(Debug, thiserror::Error)]
@@ -45,11 +51,40 @@ pub enum BenchError {
     BadBaselineName(String),
     #[error(transparent)]
     Io(#[from] IoError),
-    #[error("{0}")]
-    Setup(String),
+    #[error("{} is not a bench report: {source}", file.display())]
+    NotAReport {
+        file: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("{side} {route}: {why}")]
+    Untrustworthy {
+        side: String,
+        route: String,
+        why: String,
+    },
+    /// A stage of the pipeline (install, build, classify) could not deliver.
+    #[error(transparent)]
+    Session(#[from] Arc<SessionError>),
+    #[error("adapter `{adapter}`: {source}")]
+    Serve {
+        adapter: String,
+        source: Box<ServeError>,
+    },
     #[error(transparent)]
     Load(#[from] load::LoadError),
 }
+
+/// Errors of the stages before the session (finding the project, stack and profile).
+macro_rules! via_session {
+    ($($ty:ty),*) => {$(
+        impl From<$ty> for BenchError {
+            fn from(e: $ty) -> Self {
+                BenchError::Session(Arc::new(e.into()))
+            }
+        }
+    )*};
+}
+via_session!(StackError, ProfileError, BuildError);
 
 /// How hard and how long each measurement loads a route.
 #[derive(Debug, Clone)]

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -11,12 +12,12 @@ use crate::paths;
 use crate::perf::bench::BenchError;
 use crate::perf::load::Target;
 use crate::perf::routes::{self, ROUTES_FILE, RouteSpec};
-use crate::pipeline::build::{self, BuildRequest};
+use crate::pipeline::build;
 use crate::pipeline::classify::Mode;
 use crate::pipeline::discover::adapter;
 use crate::pipeline::install::stack;
 use crate::pipeline::serve::{Launch, Server};
-use crate::suite::{self, Runner};
+use crate::pipeline::session::{Session, check_entry};
 
 /// What is measured: a project built with a stack and served through an adapter profile,
 /// with extra environment for the server.
@@ -111,32 +112,18 @@ pub struct Served {
 /// `server_cpu`.
 pub fn prepare(
     variant: &Variant,
-    runner: &Runner,
+    session: &Session,
     only: &[String],
     server_cpu: Option<usize>,
 ) -> Result<Prepared, BenchError> {
-    let setup = BenchError::Setup;
-    build::check_project(&variant.project).map_err(|e| setup(e.to_string()))?;
+    build::check_project(&variant.project)?;
     let specs = routes::read_routes(&variant.project, only)?;
-    let stack =
-        stack::find(&paths::stacks_dir(), &variant.stack).map_err(|e| setup(e.to_string()))?;
-    let profile = adapter::select(std::slice::from_ref(&variant.adapter))
-        .map_err(|e| setup(e.to_string()))?
-        .remove(0);
-    let installed = runner
-        .installed_with(&stack, Some(&profile))
-        .map_err(setup)?;
-    let label = build::project_label(&variant.project);
-    let built = build::build(&BuildRequest {
-        label: &label,
-        project: &variant.project,
-        stack: &installed,
-        adapter: &profile.adapter(),
-        use_cache: true,
-    })
-    .map_err(|e| setup(e.to_string()))?;
-    let classification = suite::classify_build(&built).map_err(setup)?;
-    suite::check_entry(&built, &profile).map_err(setup)?;
+    let stack = stack::find(&paths::stacks_dir(), &variant.stack)?;
+    let profile = adapter::select(std::slice::from_ref(&variant.adapter))?.remove(0);
+    let installed = session.installed(&stack, Some(&profile))?;
+    let built = session.build(&variant.project, &installed, &profile.adapter())?;
+    let classification = session.classified(&built)?;
+    check_entry(&built, &profile).map_err(Arc::new)?;
     let mut launch = profile.launch(&built, &installed);
     launch.cpu = server_cpu;
     launch
@@ -187,8 +174,12 @@ impl Prepared {
 
     /// Starts a fresh server and resolves each route's URL against it.
     pub fn start(&self) -> Result<Served, BenchError> {
-        let server = Server::start(&self.launch, self.ready_timeout)
-            .map_err(|e| BenchError::Setup(format!("adapter `{}`: {e}", self.adapter)))?;
+        let server = Server::start(&self.launch, self.ready_timeout).map_err(|source| {
+            BenchError::Serve {
+                adapter: self.adapter.clone(),
+                source: Box::new(source),
+            }
+        })?;
         let base = server.base_url();
         let mut routes = Vec::new();
         for (spec, mode) in &self.routes {
@@ -214,11 +205,11 @@ impl Prepared {
 /// [`prepare`], then [`Prepared::start`].
 pub fn serve(
     variant: &Variant,
-    runner: &Runner,
+    session: &Session,
     only: &[String],
     server_cpu: Option<usize>,
 ) -> Result<Served, BenchError> {
-    prepare(variant, runner, only, server_cpu)?.start()
+    prepare(variant, session, only, server_cpu)?.start()
 }
 
 #[cfg(test)]

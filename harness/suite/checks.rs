@@ -1,83 +1,22 @@
-//! The build checks of a trial: the server entry, the ▶/λ listing against the probe, the
-//! log, the disk and the rules model, the output tree, the expected build error.
+//! The build checks of a trial: the verified ▶/λ listing against the rules model, the
+//! case and the snapshot; the output tree; the expected build error.
 
 use std::path::Path;
 
 use crate::pipeline::build::{Adapter, Build};
 use crate::pipeline::classify::redact::Redactor;
-use crate::pipeline::classify::{self, Classification};
-use crate::pipeline::classify::{buildlog, tree};
-use crate::pipeline::discover::adapter::Profile;
+use crate::pipeline::classify::{Classification, Origin, buildlog, tree};
 use crate::pipeline::discover::case::Fixture;
-use crate::pipeline::install::stack::InstalledStack;
 use crate::pipeline::model;
+use crate::pipeline::session::SessionError;
 
+use super::failure::{Failure, mismatches};
 use super::snapshot::assert_snapshot;
 
-/// Fails, listing what the adapter wrote, when the build lacks the profile's server entry.
-pub fn check_entry(build: &Build, profile: &Profile) -> Result<(), String> {
-    let entry = profile.entry(build);
-    if entry.exists() {
-        return Ok(());
-    }
-    Err(format!(
-        "the build has no {} (output.entry of {}); the adapter wrote:\n{}",
-        entry.display(),
-        profile.file.display(),
-        tree::listing(&build.out_dir(), &redactor_for(build, None))
-    ))
-}
-
-/// Hides the workdir and the stack's paths in text taken from a build.
-pub fn redactor_for(build: &Build, stack: Option<&InstalledStack>) -> Redactor {
-    let r = Redactor::default().with_path(&build.workdir, "[project]");
-    match stack {
-        Some(s) => r.with_path(&s.node_modules, "[node_modules]"),
-        None => r,
-    }
-}
-
-pub(super) fn build_failed(build: &Build) -> String {
-    format!(
-        "astro build failed ({}); workdir {}\nlast lines of the build log ({}):\n{}",
-        build.exit,
-        build.workdir.display(),
-        build.log_path.display(),
-        build.log_tail()
-    )
-}
-
-/// The classification of a finished build, cross-checked; `Err` lists what disagrees.
-pub fn classify_build(build: &Build) -> Result<Classification, String> {
-    if !build.succeeded {
-        return Err(build_failed(build));
-    }
-    let classification = Classification::from_probe(&build.probe).ok_or_else(|| {
-        format!(
-            "the probe integration reported no routes (is astro:routes:resolved supported by this Astro?); build log tail:\n{}",
-            build.log_tail()
-        )
-    })?;
-    let client = build
-        .client_dir()
-        .ok_or("the probe saw no astro:build:done hook")?;
-    let disagreements =
-        classify::cross_check(&classification, &buildlog::parse(&build.log), &client);
-    if disagreements.is_empty() {
-        Ok(classification)
-    } else {
-        let lines: Vec<String> = disagreements.iter().map(|d| format!("  {d}")).collect();
-        Err(format!(
-            "the probe, the build log and the files on disk disagree:\n{}\n(build log: {})",
-            lines.join("\n"),
-            build.log_path.display()
-        ))
-    }
-}
-
 /// What the rules model predicts for a fixture built with `adapter`.
-fn model_prediction(fixture: &Fixture, adapter: &Adapter) -> Result<model::Prediction, String> {
-    let project = model::Project::read(&fixture.dir).map_err(|e| e.to_string())?;
+fn model_prediction(fixture: &Fixture, adapter: &Adapter) -> Result<model::Prediction, Failure> {
+    let project = model::Project::read(&fixture.dir)
+        .map_err(|e| Failure::Mismatches(vec![format!("model: {e}")]))?;
     // The harness adds an adapter unless the fixture builds without one.
     let assumed = (!adapter.is_none()).then_some(true);
     Ok(model::predict(&project, assumed))
@@ -114,7 +53,7 @@ pub fn model_mismatches(prediction: &model::Prediction, actual: &Classification)
         }
     }
     for r in &actual.routes {
-        if r.origin == "project"
+        if r.origin == Origin::Project
             && !r.source.starts_with('(')
             && prediction.route(&r.source).is_none()
         {
@@ -127,14 +66,14 @@ pub fn model_mismatches(prediction: &model::Prediction, actual: &Classification)
     out
 }
 
+/// The `routes` check: the verified listing against the model, `[routes]` and the snapshot.
 pub(super) fn check_routes(
     fixture: &Fixture,
     adapter: &Adapter,
-    build: &Build,
+    classification: &Classification,
     snapshot: (&Path, &str),
-) -> Result<(), String> {
-    let classification = classify_build(build)?;
-    let mut failures = model_mismatches(&model_prediction(fixture, adapter)?, &classification);
+) -> Result<(), Failure> {
+    let mut failures = model_mismatches(&model_prediction(fixture, adapter)?, classification);
     for (source, expected) in &fixture.case.routes {
         match classification.route(source.get_ref()) {
             None => failures.push(format!(
@@ -151,31 +90,26 @@ pub(super) fn check_routes(
         }
     }
     if let Err(e) = assert_snapshot(snapshot.0, snapshot.1, &classification.listing(false)) {
-        failures.push(e);
+        failures.push(e.to_string());
     }
-    if failures.is_empty() {
-        Ok(())
-    } else {
-        Err(failures.join("\n"))
-    }
+    mismatches(failures)
 }
 
-pub(super) fn check_dist(build: &Build, snapshot: (&Path, &str)) -> Result<(), String> {
-    if !build.succeeded {
-        return Err(build_failed(build));
-    }
-    assert_snapshot(
-        snapshot.0,
-        snapshot.1,
-        &tree::listing(&build.out_dir(), &redactor_for(build, None)),
-    )
+/// The `dist` check: the output tree against its snapshot.
+pub(super) fn check_dist(build: &Build, snapshot: (&Path, &str)) -> Result<(), Failure> {
+    build.require_success().map_err(SessionError::from)?;
+    let listing = tree::listing(&build.out_dir(), &Redactor::for_build(build, None));
+    assert_snapshot(snapshot.0, snapshot.1, &listing)
+        .map_err(|e| Failure::Mismatches(vec![e.to_string()]))
 }
 
+/// The `build-error` check: the build fails with the Astro error the case names, as the
+/// model predicts.
 pub(super) fn check_build_error(
     fixture: &Fixture,
     adapter: &Adapter,
     build: &Build,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     let expected = fixture
         .case
         .build
@@ -210,9 +144,5 @@ pub(super) fn check_build_error(
             ))
         ));
     }
-    if failures.is_empty() {
-        Ok(())
-    } else {
-        Err(failures.join("\n"))
-    }
+    mismatches(failures)
 }

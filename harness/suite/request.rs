@@ -2,7 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::pipeline::request::case::{PathFrom, RequestCase};
+use crate::pipeline::build::process;
+use crate::pipeline::request::case::{PathFrom, PathFromError, RequestCase};
 use crate::pipeline::request::expect;
 use crate::pipeline::request::http::{self, Request};
 
@@ -18,43 +19,62 @@ pub struct Target<'a> {
     pub limits: http::Limits,
 }
 
+/// A request check that failed: what was sent, what went wrong, and the server's log.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{exchange}:\n  {}\nlast lines of the server log ({}):\n{tail}",
+    problems.join("\n  "),
+    log.display()
+)]
+pub struct RequestFailure {
+    /// `METHOD path`.
+    pub exchange: String,
+    /// One line per failed expectation (or the exchange's error).
+    pub problems: Vec<String>,
+    /// The server log.
+    pub log: PathBuf,
+    /// Its last lines.
+    pub tail: String,
+}
+
 impl Target<'_> {
-    fn with_log(&self, message: String) -> String {
-        format!(
-            "{message}\nlast lines of the server log ({}):\n{}",
-            self.server_log.display(),
-            crate::pipeline::build::process::log_tail(
-                self.server_log,
-                crate::pipeline::build::process::LOG_TAIL_LINES
-            )
-        )
+    fn failure(&self, exchange: String, problems: Vec<String>) -> RequestFailure {
+        RequestFailure {
+            exchange,
+            problems,
+            log: self.server_log.to_path_buf(),
+            tail: process::log_tail(self.server_log, process::LOG_TAIL_LINES),
+        }
     }
 }
 
 /// Sends one request case to `target` and checks the response; the error lists every
 /// failed assertion, then the tail of the server log.
-pub fn run_request(case: &RequestCase, target: &Target) -> Result<(), String> {
+pub fn run_request(case: &RequestCase, target: &Target) -> Result<(), RequestFailure> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the HTTP runtime: {e}"))?;
+        .map_err(|e| {
+            target.failure(
+                case.name.clone(),
+                vec![format!("cannot start the HTTP runtime: {e}")],
+            )
+        })?;
     let client = http::client();
     let base = &target.base;
     let send = |req: &Request| runtime.block_on(http::send(&client, base, req, target.limits));
     let path = match (&case.path, &case.path_from) {
         (Some(path), _) => path.clone(),
         (None, Some(from)) => path_from_page(from, &send)
-            .map_err(|e| target.with_log(format!("GET {}:\n  {e}", from.page)))?,
-        (None, None) => return Err(format!("request `{}` has no path", case.name)),
+            .map_err(|e| target.failure(format!("GET {}", from.page), vec![e.to_string()]))?,
+        (None, None) => {
+            let problem = format!("request `{}` has no path", case.name);
+            return Err(target.failure(case.name.clone(), vec![problem]));
+        }
     };
     let request = case.request(base, &path);
     let with_log = |failures: Vec<String>| {
-        target.with_log(format!(
-            "{} {}:\n  {}",
-            request.method,
-            request.path,
-            failures.join("\n  ")
-        ))
+        target.failure(format!("{} {}", request.method, request.path), failures)
     };
     let first = send(&request).map_err(|e| with_log(vec![e.to_string()]))?;
     let mut failures = expect::check(&case.expect, &first);
@@ -102,13 +122,13 @@ pub fn run_request(case: &RequestCase, target: &Target) -> Result<(), String> {
 fn path_from_page(
     from: &PathFrom,
     send: &dyn Fn(&Request) -> Result<http::Exchange, http::HttpError>,
-) -> Result<String, String> {
-    let page = send(&Request::get(&from.page)).map_err(|e| e.to_string())?;
+) -> Result<String, PathFromError> {
+    let page = send(&Request::get(&from.page))?;
     if page.status != 200 {
-        return Err(format!(
-            "path_from: expected status 200, got {} {}",
-            page.status, page.reason
-        ));
+        return Err(PathFromError::Status {
+            status: page.status,
+            reason: page.reason,
+        });
     }
     from.find(&page.text())
 }

@@ -1,7 +1,7 @@
 //! Unit tests of the parent module.
 
 use super::*;
-use crate::pipeline::classify::{Classification, Mode, Route};
+use crate::pipeline::classify::{Classification, Mode, Origin, Route, RouteType};
 use crate::pipeline::model;
 use crate::pipeline::model::{Kind, Predicted, Prediction};
 
@@ -20,8 +20,8 @@ fn actual(source: &str, mode: Mode, files: &[&str]) -> Route {
     Route {
         source: source.into(),
         pattern: "/x".into(),
-        kind: "page".into(),
-        origin: "project".into(),
+        kind: RouteType::Page,
+        origin: Origin::Project,
         mode,
         files: files.iter().map(|f| f.to_string()).collect(),
     }

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use astro_conform::paths;
 use astro_conform::pipeline::build::{self, Adapter, BuildRequest};
+use astro_conform::pipeline::classify;
 use astro_conform::pipeline::discover::adapter;
 use astro_conform::pipeline::install::stack::{self, Stack, Tools};
 use astro_conform::suite::{self, Runner};
@@ -42,7 +43,10 @@ fn run_trial(fixtures: &Path, snapshots: &Path, name: &str) -> Result<(), String
             trials.iter().map(|t| &t.name).collect::<Vec<_>>()
         )
     });
-    Runner::default().with_snapshot_dir(snapshots).run(trial)
+    Runner::default()
+        .with_snapshot_dir(snapshots)
+        .run(trial)
+        .map_err(|e| e.to_string())
 }
 
 #[test]
@@ -180,13 +184,13 @@ fn a_tampered_build_makes_the_cross_check_fail() {
         use_cache: false,
     })
     .unwrap();
-    suite::classify_build(&built).expect("the untouched build agrees with itself");
+    classify::classify(&built).expect("the untouched build agrees with itself");
 
     // A prerendered file missing from the disk.
     let about = built.client_dir().unwrap().join("about/index.html");
     let html = fs::read(&about).unwrap();
     fs::remove_file(&about).unwrap();
-    let err = suite::classify_build(&built).unwrap_err();
+    let err = classify::classify(&built).unwrap_err().to_string();
     assert!(
         err.contains("route src/pages/about.astro (/about)"),
         "{err}"
@@ -201,7 +205,7 @@ fn a_tampered_build_makes_the_cross_check_fail() {
     let baked = built.client_dir().unwrap().join("live/index.html");
     fs::create_dir_all(baked.parent().unwrap()).unwrap();
     fs::write(&baked, "<p>baked</p>").unwrap();
-    let err = suite::classify_build(&built).unwrap_err();
+    let err = classify::classify(&built).unwrap_err().to_string();
     assert!(err.contains("route src/pages/live.astro (/live)"), "{err}");
     assert!(err.contains("files on disk: has /live/index.html"), "{err}");
     fs::remove_file(&baked).unwrap();
@@ -210,7 +214,7 @@ fn a_tampered_build_makes_the_cross_check_fail() {
     built.log = built
         .log
         .replace("/about/index.html", "/elsewhere/index.html");
-    let err = suite::classify_build(&built).unwrap_err();
+    let err = classify::classify(&built).unwrap_err().to_string();
     assert!(
         err.contains("build log: ▶, wrote /elsewhere/index.html"),
         "{err}"

@@ -18,7 +18,7 @@ use astro_conform::paths;
 use astro_conform::pipeline::install::stack::InstalledStack;
 use astro_conform::pipeline::request::http;
 use astro_conform::pipeline::serve::{self, Launch, Server};
-use astro_conform::suite::{Target, run_request};
+use astro_conform::suite::{RequestFailure, Target, run_request};
 use mutant::{MutantProxy, Mutation};
 
 /// One mutation, one request, and what its failure must say.
@@ -230,7 +230,7 @@ fn request<'a>(served: &'a Served, name: &str) -> &'a RequestCase {
         .unwrap_or_else(|| panic!("{} has no request named {name:?}", served.fixture.name))
 }
 
-fn through(served: &Served, proxy: &MutantProxy, case: &RequestCase) -> Result<(), String> {
+fn through(served: &Served, proxy: &MutantProxy, case: &RequestCase) -> Result<(), RequestFailure> {
     run_request(
         case,
         &Target {
@@ -293,7 +293,7 @@ fn the_checks_bite(stack_name: &str) {
         ));
         for message in bite.messages {
             assert!(
-                failure.contains(message),
+                failure.to_string().contains(message),
                 "{:?} on {}/{}: expected a failure saying {message:?}, got:\n{failure}",
                 bite.mutation,
                 bite.fixture,

@@ -8,7 +8,9 @@ use proptest::prelude::*;
 
 use astro_conform::pipeline::classify::buildlog;
 use astro_conform::pipeline::classify::redact::Redactor;
-use astro_conform::pipeline::classify::{Classification, Mode, Route, parse_listing};
+use astro_conform::pipeline::classify::{
+    Classification, Mode, Origin, Route, RouteType, parse_listing,
+};
 use astro_conform::pipeline::request::expect::{self, Expect};
 use astro_conform::pipeline::request::http::{Chunk, Exchange};
 
@@ -98,8 +100,8 @@ proptest! {
                 .map(|(source, mode, files, injected, pattern)| Route {
                     source: source.clone(),
                     pattern: pattern.clone(),
-                    kind: "page".into(),
-                    origin: if *injected { "internal".into() } else { "project".into() },
+                    kind: RouteType::Page,
+                    origin: if *injected { Origin::Internal } else { Origin::Project },
                     mode: *mode,
                     files: files.clone(),
                 })

@@ -18,8 +18,8 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 
 use astro_conform::pipeline::build::{self, Adapter, BuildRequest};
-use astro_conform::pipeline::classify::Mode;
 use astro_conform::pipeline::classify::buildlog;
+use astro_conform::pipeline::classify::{self, Mode};
 use astro_conform::pipeline::install::stack::InstalledStack;
 use astro_conform::pipeline::model::{self, Kind};
 use astro_conform::{paths, suite};
@@ -246,7 +246,7 @@ fn check_site(site: &Site, installed: &InstalledStack) -> Result<(), String> {
             built.log_tail()
         )),
         None => {
-            let actual = suite::classify_build(&built)?;
+            let actual = classify::classify(&built).map_err(|e| e.to_string())?;
             problems.extend(suite::model_mismatches(&prediction, &actual));
             for (i, r) in site.routes.iter().enumerate() {
                 let source = format!("src/pages/{}", r.path());

@@ -310,9 +310,10 @@ fn measure(
             rps: report.requests_per_sec,
             client_cpu: report.client_cpu,
         }),
-        Some(why) => Err(BenchError::Setup(format!(
-            "{side} {}: {why}",
-            route.spec.name
-        ))),
+        Some(why) => Err(BenchError::Untrustworthy {
+            side: side.to_string(),
+            route: route.spec.name.clone(),
+            why: why.to_string(),
+        }),
     }
 }

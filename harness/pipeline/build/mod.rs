@@ -65,7 +65,7 @@ pub enum BuildError {
 }
 
 /// Which adapter the wrapper config adds when the project's own config has none.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Adapter {
     name: String,
     import: String,
@@ -175,6 +175,37 @@ impl Build {
     pub fn log_tail(&self) -> String {
         process::tail_lines(&self.log, process::LOG_TAIL_LINES)
     }
+
+    /// `Ok` for a build that succeeded, else what failed with the tail of its log.
+    pub fn require_success(&self) -> Result<(), BuildFailed> {
+        if self.succeeded {
+            return Ok(());
+        }
+        Err(BuildFailed {
+            exit: self.exit.clone(),
+            workdir: self.workdir.clone(),
+            log: self.log_path.clone(),
+            tail: self.log_tail(),
+        })
+    }
+}
+
+/// `astro build` ran and exited with an error.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "astro build failed ({exit}); workdir {}\nlast lines of the build log ({}):\n{tail}",
+    workdir.display(),
+    log.display()
+)]
+pub struct BuildFailed {
+    /// The exit status as text.
+    pub exit: String,
+    /// The build's workdir.
+    pub workdir: PathBuf,
+    /// The full build log.
+    pub log: PathBuf,
+    /// Its last lines.
+    pub tail: String,
 }
 
 /// The project's config file, if it has one.

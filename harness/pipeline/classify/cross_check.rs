@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::path::Path;
 
+use crate::pipeline::classify::RouteType;
 use crate::pipeline::classify::buildlog::PrerenderLog;
 
 use super::*;
@@ -44,7 +45,7 @@ fn would_be_files(route: &Route) -> Vec<String> {
         return Vec::new();
     }
     let base = route.pattern.trim_end_matches('/');
-    if route.kind == "endpoint" {
+    if route.kind == RouteType::Endpoint {
         vec![if base.is_empty() {
             "/".into()
         } else {
@@ -65,7 +66,7 @@ pub fn cross_check(c: &Classification, log: &PrerenderLog, client_dir: &Path) ->
     let logged: BTreeSet<&str> = log.files().collect();
     let on_disk = |f: &str| client_dir.join(f.trim_start_matches('/')).is_file();
     let mut claimed = BTreeSet::new();
-    for route in c.routes.iter().filter(|r| r.kind != "redirect") {
+    for route in c.routes.iter().filter(|r| r.kind != RouteType::Redirect) {
         let log_group = log
             .groups
             .iter()

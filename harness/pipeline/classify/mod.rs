@@ -51,12 +51,56 @@ impl<'de> Deserialize<'de> for Mode {
     }
 }
 
+/// What a route is, as Astro's `RouteType` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RouteType {
+    Page,
+    Endpoint,
+    /// A `redirects` entry of the config.
+    Redirect,
+    /// An i18n fallback.
+    Fallback,
+}
+
+/// Where a route comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// A file of the project (or a config redirect).
+    Project,
+    /// Injected by Astro itself (`/_image`, server islands).
+    Internal,
+    /// Injected by an integration.
+    External,
+}
+
+/// `output` of the resolved config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Output {
+    Static,
+    Server,
+}
+
+macro_rules! display_as_serde_name {
+    ($($ty:ty),*) => {$(
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let value = serde_json::to_value(self).map_err(|_| fmt::Error)?;
+                f.write_str(value.as_str().unwrap_or_default())
+            }
+        }
+    )*};
+}
+display_as_serde_name!(RouteType, Origin, Output);
+
 /// What the probe integration wrote (see `harness/pipeline/build/probe/probe.mjs`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProbeReport {
     /// `output` of the resolved config.
-    pub output: Option<String>,
+    pub output: Option<Output>,
     /// Name of the adapter integration, if any.
     pub adapter: Option<String>,
     /// `outDir` of the resolved config, relative to the project root.
@@ -75,11 +119,11 @@ pub struct ProbeRoute {
     pub entrypoint: Option<String>,
     /// URL pattern, e.g. `/blog/[slug]`.
     pub pattern: String,
-    /// `page`, `endpoint`, `redirect` or `fallback`.
+    /// Page, endpoint, redirect or fallback.
     #[serde(rename = "type")]
-    pub kind: String,
-    /// `project`, `internal` or `external`.
-    pub origin: String,
+    pub kind: RouteType,
+    /// Project, internal or external.
+    pub origin: Origin,
     /// Astro's decision.
     pub is_prerendered: bool,
     /// Redirect target for `redirect` routes.
@@ -103,10 +147,10 @@ pub struct Route {
     pub source: String,
     /// URL pattern.
     pub pattern: String,
-    /// `page`, `endpoint`, `redirect` or `fallback`.
-    pub kind: String,
-    /// `project`, `internal` or `external`.
-    pub origin: String,
+    /// Page, endpoint, redirect or fallback.
+    pub kind: RouteType,
+    /// Project, internal or external.
+    pub origin: Origin,
     /// ▶ or λ.
     pub mode: Mode,
     /// Files written for this route, relative to the client dir.
@@ -116,7 +160,8 @@ pub struct Route {
 impl Route {
     /// Routes the listing hides unless asked: injected ones and config redirects.
     pub fn is_hidden_by_default(&self) -> bool {
-        self.origin != "project" || self.kind == "redirect" || self.kind == "fallback"
+        self.origin != Origin::Project
+            || matches!(self.kind, RouteType::Redirect | RouteType::Fallback)
     }
 }
 
@@ -124,7 +169,7 @@ impl Route {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Classification {
     /// `static` or `server`.
-    pub output: Option<String>,
+    pub output: Option<Output>,
     /// The adapter integration's name.
     pub adapter: Option<String>,
     /// The client output dir, relative to the project root (when the build finished).
@@ -145,8 +190,8 @@ impl Classification {
             .map(|r| Route {
                 source: route_source(r),
                 pattern: r.pattern.clone(),
-                kind: r.kind.clone(),
-                origin: r.origin.clone(),
+                kind: r.kind,
+                origin: r.origin,
                 mode: if r.is_prerendered {
                     Mode::Prerendered
                 } else {
@@ -161,7 +206,7 @@ impl Classification {
             .collect();
         routes.sort_by(|a, b| (&a.source, &a.pattern).cmp(&(&b.source, &b.pattern)));
         Some(Self {
-            output: report.output.clone(),
+            output: report.output,
             adapter: report.adapter.clone(),
             client_dir: report.build.as_ref().map(|b| b.dir.clone()),
             routes,
@@ -272,6 +317,9 @@ fn route_source(r: &ProbeRoute) -> String {
 mod cross_check;
 
 pub use cross_check::{Disagreement, cross_check};
+
+mod verified;
+pub use verified::{ClassifyError, classify};
 
 #[cfg(test)]
 mod tests;

@@ -8,6 +8,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::pipeline::build::Build;
+use crate::pipeline::install::stack::InstalledStack;
+
 /// One named step of the pipeline.
 pub struct Step {
     /// The step's name, for messages and tests.
@@ -52,6 +55,15 @@ pub struct Redactor {
 }
 
 impl Redactor {
+    /// Hides the build's workdir (as `[project]`) and the stack's `node_modules`.
+    pub fn for_build(build: &Build, stack: Option<&InstalledStack>) -> Self {
+        let r = Self::default().with_path(&build.workdir, "[project]");
+        match stack {
+            Some(s) => r.with_path(&s.node_modules, "[node_modules]"),
+            None => r,
+        }
+    }
+
     /// Hides `path` (and its canonical form) behind `placeholder`, e.g. `[project]`.
     pub fn with_path(mut self, path: &Path, placeholder: &str) -> Self {
         let mut forms = vec![path.to_string_lossy().into_owned()];

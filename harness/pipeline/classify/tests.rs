@@ -5,12 +5,12 @@ use std::path::Path;
 use super::*;
 use crate::pipeline::classify::buildlog::{PrerenderGroup, PrerenderLog};
 
-fn route(source: &str, pattern: &str, kind: &str, mode: Mode, files: &[&str]) -> Route {
+fn route(source: &str, pattern: &str, kind: RouteType, mode: Mode, files: &[&str]) -> Route {
     Route {
         source: source.into(),
         pattern: pattern.into(),
-        kind: kind.into(),
-        origin: "project".into(),
+        kind,
+        origin: Origin::Project,
         mode,
         files: files.iter().map(|f| f.to_string()).collect(),
     }
@@ -22,30 +22,30 @@ fn sample() -> Classification {
             route(
                 "src/pages/about.astro",
                 "/about",
-                "page",
+                RouteType::Page,
                 Mode::Prerendered,
                 &["/about/index.html"],
             ),
             route(
                 "src/pages/account.astro",
                 "/account",
-                "page",
+                RouteType::Page,
                 Mode::OnDemand,
                 &[],
             ),
             route(
                 "src/pages/blog/[slug].astro",
                 "/blog/[slug]",
-                "page",
+                RouteType::Page,
                 Mode::Prerendered,
                 &["/blog/a/index.html", "/blog/b/index.html"],
             ),
             Route {
-                origin: "internal".into(),
+                origin: Origin::Internal,
                 ..route(
                     "node_modules/astro/dist/assets/endpoint/node.js",
                     "/_image",
-                    "endpoint",
+                    RouteType::Endpoint,
                     Mode::OnDemand,
                     &[],
                 )

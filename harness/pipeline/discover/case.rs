@@ -132,7 +132,7 @@ impl Fixture {
                     request.get_ref().name
                 ))
             } else {
-                request.get_ref().validate().err()
+                request.get_ref().problem()
             };
             if let Some(message) = problem {
                 return Err(Located::at(&file, &text, request.span().start, message).into());

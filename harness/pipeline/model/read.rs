@@ -1,7 +1,6 @@
 //! Reading a project as Astro does: the literal flag in each page and endpoint, the
 //! config's `output`, `adapter` and `redirects`.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
@@ -117,22 +116,7 @@ impl<T: Copy> Setting<T> {
     }
 }
 
-/// `output` of the config.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Output {
-    Static,
-    Server,
-}
-
-impl fmt::Display for Output {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Output::Static => "static",
-            Output::Server => "server",
-        })
-    }
-}
+pub use crate::pipeline::classify::Output;
 
 /// A `redirects` entry of the config.
 #[derive(Debug, Clone, PartialEq, Eq)]

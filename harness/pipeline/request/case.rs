@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::pipeline::request::http::{Body, Request};
+use crate::pipeline::request::http::{Body, HttpError, Request};
 
 use crate::pipeline::request::expect::Expect;
 
@@ -63,41 +63,63 @@ pub struct PathFrom {
     pub attr: String,
 }
 
+/// Why `path_from` found no path.
+#[derive(Debug, thiserror::Error)]
+pub enum PathFromError {
+    #[error("path_from: {0}")]
+    Http(#[from] HttpError),
+    #[error("path_from: expected status 200, got {status} {reason}")]
+    Status { status: u16, reason: String },
+    #[error("path_from: bad selector {selector:?}: {detail}")]
+    BadSelector { selector: String, detail: String },
+    #[error("path_from: no element of {page} matches {selector:?}")]
+    NoMatch { page: String, selector: String },
+    #[error("path_from: the element {selector:?} of {page} has no attribute {attr:?}")]
+    NoAttribute {
+        page: String,
+        selector: String,
+        attr: String,
+    },
+}
+
 impl PathFrom {
     /// The path in `html`: the attribute of the first element that matches.
-    pub fn find(&self, html: &str) -> Result<String, String> {
-        let selector = scraper::Selector::parse(&self.select)
-            .map_err(|e| format!("path_from: bad selector {:?}: {e}", self.select))?;
+    pub fn find(&self, html: &str) -> Result<String, PathFromError> {
+        let selector =
+            scraper::Selector::parse(&self.select).map_err(|e| PathFromError::BadSelector {
+                selector: self.select.clone(),
+                detail: e.to_string(),
+            })?;
         let doc = scraper::Html::parse_document(html);
-        let element = doc.select(&selector).next().ok_or_else(|| {
-            format!(
-                "path_from: no element of {} matches {:?}",
-                self.page, self.select
-            )
-        })?;
+        let element = doc
+            .select(&selector)
+            .next()
+            .ok_or_else(|| PathFromError::NoMatch {
+                page: self.page.clone(),
+                selector: self.select.clone(),
+            })?;
         element
             .value()
             .attr(&self.attr)
             .map(str::to_string)
-            .ok_or_else(|| {
-                format!(
-                    "path_from: the element {:?} of {} has no attribute {:?}",
-                    self.select, self.page, self.attr
-                )
+            .ok_or_else(|| PathFromError::NoAttribute {
+                page: self.page.clone(),
+                selector: self.select.clone(),
+                attr: self.attr.clone(),
             })
     }
 }
 
 impl RequestCase {
-    /// Refuses a request with neither or both of `path` and `path_from`.
-    pub fn validate(&self) -> Result<(), String> {
+    /// What is wrong with a request that has neither or both of `path` and `path_from`.
+    pub fn problem(&self) -> Option<String> {
         match (&self.path, &self.path_from) {
-            (Some(_), None) | (None, Some(_)) => Ok(()),
-            (None, None) => Err(format!(
+            (Some(_), None) | (None, Some(_)) => None,
+            (None, None) => Some(format!(
                 "request `{}` needs `path` or `path_from`",
                 self.name
             )),
-            (Some(_), Some(_)) => Err(format!(
+            (Some(_), Some(_)) => Some(format!(
                 "request `{}` has both `path` and `path_from`; keep one",
                 self.name
             )),

@@ -1,0 +1,184 @@
+//! A session: the pipeline's stages (install → build → classify → serve), each done once
+//! per key and shared by everything that needs it during one run: `run`, `classify`,
+//! `bench`, the conformance target and the tests. Dropping the session stops its servers.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use crate::pipeline::build::{self, Adapter, Build, BuildError, BuildFailed, BuildRequest};
+use crate::pipeline::classify::{self, Classification, ClassifyError};
+use crate::pipeline::discover::adapter::{Profile, ProfileError};
+use crate::pipeline::install::stack::{self, InstalledStack, Stack, StackError, Tools};
+use crate::pipeline::serve::{ServeError, Server};
+
+/// Why a stage of the session could not deliver.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error(transparent)]
+    Stack(#[from] StackError),
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    #[error(transparent)]
+    BuildFailed(#[from] BuildFailed),
+    #[error(transparent)]
+    Classify(#[from] ClassifyError),
+    #[error(
+        "the build has no {} (output.entry of {}); the adapter wrote:\n{listing}",
+        entry.display(),
+        profile.display()
+    )]
+    NoEntry {
+        /// The file the profile names as the server entry.
+        entry: PathBuf,
+        /// The profile.
+        profile: PathBuf,
+        /// The build's output tree.
+        listing: String,
+    },
+    #[error("adapter `{adapter}`: {source}")]
+    Serve { adapter: String, source: ServeError },
+}
+
+/// A result made once and shared: errors are shared too, so they are behind an `Arc`.
+pub type Shared<T> = Result<T, Arc<SessionError>>;
+
+/// Values made on first use, one per key, by whichever caller asks first.
+type Memo<K, V> = Mutex<BTreeMap<K, Arc<OnceLock<Shared<V>>>>>;
+
+/// Reports progress lines (installs can take minutes).
+type Progress = Box<dyn Fn(&str) + Send + Sync>;
+
+/// A build is a project built with an installed stack (its cache key) and an adapter.
+type BuildKey = (PathBuf, String, Adapter);
+
+/// A server is one build (its workdir) served as one profile (its file) says.
+type ServerKey = (PathBuf, PathBuf);
+
+/// The memoised pipeline of one run.
+#[derive(Default)]
+pub struct Session {
+    tools: OnceLock<Shared<Tools>>,
+    installs: Memo<PathBuf, InstalledStack>,
+    builds: Memo<BuildKey, Arc<Build>>,
+    classifications: Memo<PathBuf, Classification>,
+    servers: Memo<ServerKey, Arc<Server>>,
+    progress: Option<Progress>,
+}
+
+fn memo<K: Ord, V: Clone>(
+    memo: &Memo<K, V>,
+    key: K,
+    make: impl FnOnce() -> Result<V, SessionError>,
+) -> Shared<V> {
+    let cell = memo
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .entry(key)
+        .or_default()
+        .clone();
+    cell.get_or_init(|| make().map_err(Arc::new)).clone()
+}
+
+impl Session {
+    /// A session that reports slow steps (installs) through `progress`.
+    pub fn with_progress(progress: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        Self {
+            progress: Some(Box::new(progress)),
+            ..Self::default()
+        }
+    }
+
+    fn say(&self, message: &str) {
+        if let Some(p) = &self.progress {
+            p(message);
+        }
+    }
+
+    /// `stack`, with the profile's packages when one is given, installed and checked
+    /// (once per run, and once per cache key across runs).
+    pub fn installed(&self, stack: &Stack, profile: Option<&Profile>) -> Shared<InstalledStack> {
+        let tools = self
+            .tools
+            .get_or_init(|| Tools::from_env().map_err(|e| Arc::new(e.into())))
+            .clone()?;
+        let source = match profile {
+            Some(p) => p.install_source(stack).map_err(|e| Arc::new(e.into()))?,
+            None => stack.clone(),
+        };
+        let installed = memo(&self.installs, source.dir.clone(), || {
+            Ok(stack::install(&source, &tools, &|m| self.say(m))?)
+        })?;
+        if let Some(p) = profile {
+            p.check_installed(&installed)
+                .map_err(|e| Arc::new(e.into()))?;
+        }
+        Ok(installed)
+    }
+
+    /// `project` built with `stack` and `adapter` (from the build cache when an identical
+    /// build is there). A failed build is returned too: see [`Build::succeeded`].
+    pub fn build(
+        &self,
+        project: &Path,
+        stack: &InstalledStack,
+        adapter: &Adapter,
+    ) -> Shared<Arc<Build>> {
+        let key = (project.to_path_buf(), stack.key.clone(), adapter.clone());
+        memo(&self.builds, key, || {
+            Ok(Arc::new(build::build(&BuildRequest {
+                label: &build::project_label(project),
+                project,
+                stack,
+                adapter,
+                use_cache: true,
+            })?))
+        })
+    }
+
+    /// The verified ▶/λ classification of a build.
+    pub fn classified(&self, build: &Build) -> Shared<Classification> {
+        memo(&self.classifications, build.workdir.clone(), || {
+            Ok(classify::classify(build)?)
+        })
+    }
+
+    /// The server of a build under a profile, started as the profile says on first use
+    /// and shared; it is stopped when the session is dropped.
+    pub fn server(
+        &self,
+        build: &Build,
+        stack: &InstalledStack,
+        profile: &Profile,
+    ) -> Shared<Arc<Server>> {
+        let key = (build.workdir.clone(), profile.file.clone());
+        memo(&self.servers, key, || {
+            build.require_success()?;
+            check_entry(build, profile)?;
+            Server::start(&profile.launch(build, stack), profile.ready_timeout())
+                .map(Arc::new)
+                .map_err(|source| SessionError::Serve {
+                    adapter: profile.name.clone(),
+                    source,
+                })
+        })
+    }
+}
+
+/// Fails, listing what the adapter wrote, when the build lacks the profile's server entry.
+pub fn check_entry(build: &Build, profile: &Profile) -> Result<(), SessionError> {
+    let entry = profile.entry(build);
+    if entry.exists() {
+        return Ok(());
+    }
+    Err(SessionError::NoEntry {
+        entry,
+        profile: profile.file.clone(),
+        listing: classify::tree::listing(
+            &build.out_dir(),
+            &classify::redact::Redactor::for_build(build, None),
+        ),
+    })
+}
