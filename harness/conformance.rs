@@ -15,21 +15,17 @@ use astro_conform::pipeline::install::stack;
 use astro_conform::suite::{self, Outcome};
 use libtest_mimic::{Arguments, Trial};
 
-fn list() -> Result<Vec<suite::Trial>, String> {
+fn list() -> Result<Vec<suite::Trial>, Box<dyn std::error::Error>> {
     let names: Vec<String> = std::env::var("ASTRO_CONFORM_ADAPTERS")
         .unwrap_or_else(|_| adapter::DEFAULT_PROFILES.join(","))
         .split(',')
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .collect();
-    let profiles: Vec<_> = adapter::select(&names)
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .map(Arc::new)
-        .collect();
-    let all = stack::discover(&paths::stacks_dir()).map_err(|e| e.to_string())?;
+    let profiles: Vec<_> = adapter::select(&names)?.into_iter().map(Arc::new).collect();
+    let all = stack::discover(&paths::stacks_dir())?;
     let stacks = suite::select_stacks(all, &[], &profiles)?;
-    suite::trials(&paths::fixtures_dir(), &stacks, &profiles)
+    Ok(suite::trials(&paths::fixtures_dir(), &stacks, &profiles)?)
 }
 
 fn main() -> ExitCode {

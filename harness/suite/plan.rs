@@ -5,8 +5,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::pipeline::discover::adapter::Profile;
-use crate::pipeline::discover::case::{self, Fixture};
-use crate::pipeline::install::stack::Stack;
+use crate::pipeline::discover::case::{self, CaseError, Fixture};
+use crate::pipeline::install::stack::{Stack, StackError};
 
 /// What a trial checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,14 +92,13 @@ pub fn select_stacks(
     all: Vec<Stack>,
     names: &[String],
     profiles: &[Arc<Profile>],
-) -> Result<Vec<Stack>, String> {
+) -> Result<Vec<Stack>, StackError> {
     for name in names {
         if !all.iter().any(|s| &s.name == name) {
-            let known: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
-            return Err(format!(
-                "unknown stack `{name}`; known stacks: {}",
-                known.join(", ")
-            ));
+            return Err(StackError::Unknown {
+                name: name.clone(),
+                known: all.iter().map(|s| s.name.clone()).collect(),
+            });
         }
     }
     Ok(all
@@ -122,15 +121,14 @@ pub fn trials(
     fixtures_dir: &Path,
     stacks: &[Stack],
     profiles: &[Arc<Profile>],
-) -> Result<Vec<Trial>, String> {
-    let fixtures = case::discover(fixtures_dir).map_err(|e| e.to_string())?;
+) -> Result<Vec<Trial>, CaseError> {
     let default_stacks: Vec<String> = stacks
         .iter()
         .filter(|s| s.default)
         .map(|s| s.name.clone())
         .collect();
     let mut out = Vec::new();
-    for fixture in fixtures {
+    for fixture in case::discover(fixtures_dir)? {
         let fixture = match fixture {
             Ok(f) => Arc::new(f),
             Err((name, e)) => {
@@ -151,55 +149,71 @@ pub fn trials(
             vec![None]
         };
         for adapter in adapters {
-            let mut checks = if fixture.case.build.expect_error.is_some() {
-                vec![Check::BuildError]
-            } else {
-                vec![Check::Routes]
-            };
-            if fixture.case.build.expect_error.is_none()
-                && adapter.as_ref().is_none_or(|p| p.output.snapshot)
-            {
-                checks.insert(0, Check::Dist);
-            }
-            if adapter.is_some() {
-                checks.extend((0..fixture.case.requests.len()).map(Check::Http));
-            }
-            let adapter_name = adapter.as_ref().map_or("none", |p| p.name.as_str());
             for stack in stacks {
-                let not_applicable = adapter
-                    .as_ref()
-                    .and_then(|p| p.not_applicable(stack, &default_stacks));
-                for &check in &checks {
-                    let row = format!("{}/{}/{}", stack.name, fixture.name, check.name(&fixture));
-                    let case_skip = fixture.case.build.skip.get(&stack.name).or(match check {
-                        Check::Http(i) => fixture.case.requests[i].get_ref().skip.get(&stack.name),
-                        _ => None,
-                    });
-                    out.push(Trial {
-                        name: format!(
-                            "{}/{adapter_name}/{}/{}",
-                            stack.name,
-                            fixture.name,
-                            check.name(&fixture)
-                        ),
-                        adapter: adapter_name.to_string(),
-                        skipped: not_applicable.clone().or(case_skip.cloned()),
-                        deviation: adapter
-                            .as_ref()
-                            .and_then(|p| p.deviation(&row))
-                            .map(str::to_string),
-                        row,
-                        work: Work::Check {
-                            stack: stack.clone(),
-                            adapter: adapter.clone(),
-                            fixture: fixture.clone(),
-                            check,
-                        },
-                    });
-                }
+                out.extend(fixture_trials(
+                    &fixture,
+                    adapter.as_ref(),
+                    stack,
+                    &default_stacks,
+                ));
             }
         }
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
+}
+
+/// The checks of a fixture built with `adapter` (or none).
+fn checks_for(fixture: &Fixture, adapter: Option<&Arc<Profile>>) -> Vec<Check> {
+    let expects_error = fixture.case.build.expect_error.is_some();
+    let mut checks = Vec::new();
+    if !expects_error && adapter.is_none_or(|p| p.output.snapshot) {
+        checks.push(Check::Dist);
+    }
+    checks.push(if expects_error {
+        Check::BuildError
+    } else {
+        Check::Routes
+    });
+    if adapter.is_some() {
+        checks.extend((0..fixture.case.requests.len()).map(Check::Http));
+    }
+    checks
+}
+
+/// The trials of one fixture × adapter × stack, with their skips and deviations.
+fn fixture_trials(
+    fixture: &Arc<Fixture>,
+    adapter: Option<&Arc<Profile>>,
+    stack: &Stack,
+    default_stacks: &[String],
+) -> Vec<Trial> {
+    let adapter_name = adapter.map_or("none", |p| p.name.as_str());
+    let not_applicable = adapter.and_then(|p| p.not_applicable(stack, default_stacks));
+    let mut out = Vec::new();
+    for check in checks_for(fixture, adapter) {
+        let check_name = check.name(fixture);
+        let row = format!("{}/{}/{check_name}", stack.name, fixture.name);
+        let case_skip = fixture.case.build.skip.get(&stack.name).or(match check {
+            Check::Http(i) => fixture.case.requests[i].get_ref().skip.get(&stack.name),
+            _ => None,
+        });
+        out.push(Trial {
+            name: format!(
+                "{}/{adapter_name}/{}/{check_name}",
+                stack.name, fixture.name
+            ),
+            adapter: adapter_name.to_string(),
+            skipped: not_applicable.clone().or(case_skip.cloned()),
+            deviation: adapter.and_then(|p| p.deviation(&row)).map(str::to_string),
+            row,
+            work: Work::Check {
+                stack: stack.clone(),
+                adapter: adapter.cloned(),
+                fixture: fixture.clone(),
+                check,
+            },
+        });
+    }
+    out
 }

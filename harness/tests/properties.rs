@@ -109,7 +109,7 @@ proptest! {
             ..Classification::default()
         };
         let listing = classification.listing(true);
-        let parsed = parse_listing(&listing).map_err(TestCaseError::fail)?;
+        let parsed = parse_listing(&listing).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(parsed.len(), routes.len());
         for (p, r) in parsed.iter().zip(&classification.routes) {
             prop_assert_eq!(p.mode, r.mode);
@@ -119,7 +119,7 @@ proptest! {
             prop_assert_eq!(&p.marker, &marker);
         }
         // The hidden routes vanish from the default listing and nothing else does.
-        let shown = parse_listing(&classification.listing(false)).map_err(TestCaseError::fail)?;
+        let shown = parse_listing(&classification.listing(false)).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(shown.len(), classification.routes.iter().filter(|r| !r.is_hidden_by_default()).count());
     }
 

@@ -257,17 +257,27 @@ pub struct ListedRoute {
     pub files: Vec<String>,
 }
 
+/// A line of a listing that is neither a route nor one of its files.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct ListingError {
+    /// 1-based.
+    pub line: usize,
+    pub message: String,
+}
+
 /// Reads a listing written by [`Classification::listing`] (e.g. a snapshot).
-pub fn parse_listing(text: &str) -> Result<Vec<ListedRoute>, String> {
+pub fn parse_listing(text: &str) -> Result<Vec<ListedRoute>, ListingError> {
     let mut routes: Vec<ListedRoute> = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let file = line
             .strip_prefix("  ├─ ")
             .or_else(|| line.strip_prefix("  └─ "));
         if let Some(file) = file {
-            let route = routes
-                .last_mut()
-                .ok_or_else(|| format!("line {}: a file before any route", n + 1))?;
+            let route = routes.last_mut().ok_or_else(|| ListingError {
+                line: n + 1,
+                message: "a file before any route".into(),
+            })?;
             route.files.push(file.to_string());
             continue;
         }
@@ -276,10 +286,10 @@ pub fn parse_listing(text: &str) -> Result<Vec<ListedRoute>, String> {
         } else if let Some(rest) = line.strip_prefix("λ ") {
             (Mode::OnDemand, rest)
         } else {
-            return Err(format!(
-                "line {}: expected `▶ `, `λ ` or a file: {line:?}",
-                n + 1
-            ));
+            return Err(ListingError {
+                line: n + 1,
+                message: format!("expected `▶ `, `λ ` or a file: {line:?}"),
+            });
         };
         let (source, marker) = match rest.strip_suffix(']').and_then(|r| r.rsplit_once("  [")) {
             Some((source, marker)) => (source, Some(marker.to_string())),
