@@ -24,22 +24,9 @@ pub struct Column {
     pub runner: String,
 }
 
-/// The kinds of cell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Status {
-    Pass,
-    Fail,
-    Deviation,
-    StaleDeviation,
-    NotApplicable,
-}
+pub use crate::suite::Status;
 
 impl Status {
-    fn is_failure(self) -> bool {
-        matches!(self, Status::Fail | Status::StaleDeviation)
-    }
-
     fn text(self) -> &'static str {
         match self {
             Status::Pass => "pass",
@@ -71,6 +58,24 @@ pub struct Cell {
     /// The whole failure message, for failures and deviations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+}
+
+impl From<&Outcome> for Cell {
+    fn from(outcome: &Outcome) -> Self {
+        let (reason, detail) = match outcome {
+            Outcome::Pass => (None, None),
+            Outcome::Fail(message) => (Some(message), Some(message)),
+            Outcome::Deviation { reason, detail } => (Some(reason), Some(detail)),
+            Outcome::StaleDeviation(reason) | Outcome::NotApplicable(reason) => {
+                (Some(reason), None)
+            }
+        };
+        Cell {
+            status: outcome.status(),
+            reason: reason.map(|r| one_line(r)),
+            detail: detail.cloned(),
+        }
+    }
 }
 
 /// The matrix of one run.
@@ -124,33 +129,7 @@ impl Matrix {
         }
         let mut rows: BTreeMap<String, BTreeMap<String, Cell>> = BTreeMap::new();
         for (trial, outcome) in results {
-            let cell = match outcome {
-                Outcome::Pass => Cell {
-                    status: Status::Pass,
-                    reason: None,
-                    detail: None,
-                },
-                Outcome::Fail(message) => Cell {
-                    status: Status::Fail,
-                    reason: Some(one_line(message)),
-                    detail: Some(message.clone()),
-                },
-                Outcome::Deviation { reason, detail } => Cell {
-                    status: Status::Deviation,
-                    reason: Some(one_line(reason)),
-                    detail: Some(detail.clone()),
-                },
-                Outcome::StaleDeviation(reason) => Cell {
-                    status: Status::StaleDeviation,
-                    reason: Some(one_line(reason)),
-                    detail: None,
-                },
-                Outcome::NotApplicable(reason) => Cell {
-                    status: Status::NotApplicable,
-                    reason: Some(one_line(reason)),
-                    detail: None,
-                },
-            };
+            let cell = Cell::from(*outcome);
             rows.entry(trial.row.clone())
                 .or_default()
                 .insert(trial.adapter.clone(), cell);

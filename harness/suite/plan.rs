@@ -79,10 +79,39 @@ pub enum Outcome {
     NotApplicable(String),
 }
 
+/// The kind of an [`Outcome`], without its messages (a cell of the matrix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Pass,
+    Fail,
+    Deviation,
+    StaleDeviation,
+    NotApplicable,
+}
+
+impl Status {
+    /// True for the kinds that fail a run.
+    pub fn is_failure(self) -> bool {
+        matches!(self, Status::Fail | Status::StaleDeviation)
+    }
+}
+
 impl Outcome {
+    /// Its kind.
+    pub fn status(&self) -> Status {
+        match self {
+            Outcome::Pass => Status::Pass,
+            Outcome::Fail(_) => Status::Fail,
+            Outcome::Deviation { .. } => Status::Deviation,
+            Outcome::StaleDeviation(_) => Status::StaleDeviation,
+            Outcome::NotApplicable(_) => Status::NotApplicable,
+        }
+    }
+
     /// True for outcomes that fail a run.
     pub fn is_failure(&self) -> bool {
-        matches!(self, Outcome::Fail(_) | Outcome::StaleDeviation(_))
+        self.status().is_failure()
     }
 }
 

@@ -54,6 +54,7 @@ fn explain(output: &Output) -> String {
 
 #[test]
 fn ab_flags_a_much_slower_render_and_not_a_and_a() {
+    let _machine = crate::support::whole_machine();
     let tmp = tempfile::tempdir().unwrap();
     let burn = tmp.path().join("bench-routes-burn");
     power::write_burn_variant(&burn).unwrap();

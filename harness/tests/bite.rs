@@ -11,13 +11,7 @@ use astro_conform::pipeline::discover::adapter;
 use astro_conform::pipeline::install::stack::{self, Stack, Tools};
 use astro_conform::suite::{self, Runner};
 
-fn write(root: &Path, files: &[(&str, &str)]) {
-    for (path, body) in files {
-        let p = root.join(path);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, body).unwrap();
-    }
-}
+use crate::support::write;
 
 const CONFIG: (&str, &str) = ("astro.config.mjs", "export default { output: 'static' };\n");
 const ABOUT: (&str, &str) = (
@@ -51,6 +45,7 @@ fn run_trial(fixtures: &Path, snapshots: &Path, name: &str) -> Result<(), String
 
 #[test]
 fn a_wrong_routes_expectation_fails_and_names_both_modes() {
+    let _machine = crate::support::shared_machine();
     let root = tempfile::tempdir().unwrap();
     let fixture = root.path().join("fixtures/bite-wrong-routes");
     write(
@@ -88,6 +83,7 @@ fn a_wrong_routes_expectation_fails_and_names_both_modes() {
 
 #[test]
 fn a_snapshot_that_differs_fails() {
+    let _machine = crate::support::shared_machine();
     let root = tempfile::tempdir().unwrap();
     let fixture = root.path().join("fixtures/bite-snapshot");
     write(&fixture, &[CONFIG, ABOUT, LIVE, ("case.toml", "")]);
@@ -119,6 +115,7 @@ fn a_snapshot_that_differs_fails() {
 
 #[test]
 fn an_expected_build_error_that_does_not_happen_fails() {
+    let _machine = crate::support::shared_machine();
     let root = tempfile::tempdir().unwrap();
     let fixtures = root.path().join("fixtures");
     write(
@@ -173,6 +170,7 @@ fn an_expected_build_error_that_does_not_happen_fails() {
 
 #[test]
 fn a_tampered_build_makes_the_cross_check_fail() {
+    let _machine = crate::support::shared_machine();
     let project = tempfile::tempdir().unwrap();
     write(project.path(), &[CONFIG, ABOUT, LIVE]);
     let installed = stack::install(&astro5(), &Tools::from_env().unwrap(), &|_| {}).unwrap();
@@ -224,6 +222,7 @@ fn a_tampered_build_makes_the_cross_check_fail() {
 
 #[test]
 fn a_route_the_model_mispredicts_fails_and_names_both_modes_and_the_reason() {
+    let _machine = crate::support::shared_machine();
     // An integration flips /about to on demand in `astro:route:setup`: Astro follows the
     // hook, the model of the files cannot see it, and the routes check must say so.
     let root = tempfile::tempdir().unwrap();

@@ -59,6 +59,7 @@ fn run(url: &str, connections: usize, seconds: f64, rate: Option<f64>) -> LoadRe
 
 #[test]
 fn a_good_server_is_counted_by_status_and_body_bytes() {
+    let _machine = crate::support::whole_machine();
     let report = run(&server(ok), 4, 0.5, None);
     assert!(report.requests > 100, "{}", report.text());
     assert_eq!(report.statuses.get(&200), Some(&report.requests));
@@ -70,6 +71,7 @@ fn a_good_server_is_counted_by_status_and_body_bytes() {
 
 #[test]
 fn statuses_are_counted_apart() {
+    let _machine = crate::support::whole_machine();
     fn alternate(stream: &mut TcpStream, n: usize) {
         let status = if n.is_multiple_of(2) {
             "200 OK"
@@ -86,6 +88,7 @@ fn statuses_are_counted_apart() {
 
 #[test]
 fn a_hung_response_is_a_timeout_not_a_latency() {
+    let _machine = crate::support::whole_machine();
     fn hang(_: &mut TcpStream, _: usize) {
         std::thread::sleep(Duration::from_secs(5));
     }
@@ -103,6 +106,7 @@ fn a_hung_response_is_a_timeout_not_a_latency() {
 
 #[test]
 fn the_generator_reports_its_own_cpu_use() {
+    let _machine = crate::support::whole_machine();
     // Against a server that answers at once, the generator works for every request.
     let report = run(&server(ok), 4, 0.5, None);
     assert!(
@@ -115,6 +119,7 @@ fn the_generator_reports_its_own_cpu_use() {
 
 #[test]
 fn garbage_and_closed_connections_are_errors_by_kind() {
+    let _machine = crate::support::whole_machine();
     fn garbage(stream: &mut TcpStream, _: usize) {
         let _ = stream.write_all(b"NOT HTTP AT ALL\r\n\r\n");
     }
@@ -134,6 +139,7 @@ fn garbage_and_closed_connections_are_errors_by_kind() {
 
 #[test]
 fn a_refused_port_is_a_connect_error() {
+    let _machine = crate::support::whole_machine();
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -145,6 +151,7 @@ fn a_refused_port_is_a_connect_error() {
 
 #[test]
 fn a_fixed_rate_sends_that_many_requests() {
+    let _machine = crate::support::whole_machine();
     let report = run(&server(ok), 2, 1.0, Some(200.0));
     assert!((180..=201).contains(&report.requests), "{}", report.text());
 }
@@ -154,6 +161,7 @@ fn a_fixed_rate_sends_that_many_requests() {
 /// their latencies (from the time they were due) show it.
 #[test]
 fn a_stall_shows_in_fixed_rate_latencies_not_in_closed_loop_ones() {
+    let _machine = crate::support::whole_machine();
     fn stall_once(stream: &mut TcpStream, n: usize) {
         if n == 20 {
             std::thread::sleep(Duration::from_millis(300));
@@ -171,6 +179,7 @@ fn a_stall_shows_in_fixed_rate_latencies_not_in_closed_loop_ones() {
 
 #[test]
 fn a_request_budget_stops_the_run_at_that_count() {
+    let _machine = crate::support::whole_machine();
     let report = load::run(&LoadOptions {
         connections: 3,
         duration: Duration::from_secs(30),
@@ -185,6 +194,7 @@ fn a_request_budget_stops_the_run_at_that_count() {
 
 #[test]
 fn bad_options_are_refused() {
+    let _machine = crate::support::whole_machine();
     let url = server(ok);
     let mut options = LoadOptions {
         connections: 0,

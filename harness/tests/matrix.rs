@@ -69,6 +69,7 @@ fn mutant(name: &str) -> Arc<Profile> {
 
 #[test]
 fn each_mutant_fails_exactly_the_checks_it_breaks() {
+    let _machine = crate::support::shared_machine();
     let mutants = [
         "front-passthrough",
         "front-buffer-stream",
@@ -146,6 +147,7 @@ fn each_mutant_fails_exactly_the_checks_it_breaks() {
 
 #[test]
 fn a_listed_deviation_is_judged_both_ways() {
+    let _machine = crate::support::shared_machine();
     // The node profile, listing one check that fails (a mutant's) and one that passes.
     let node = std::fs::read_to_string(paths::project_root().join("adapters/node.toml")).unwrap();
     let dir = tempfile::tempdir().unwrap();

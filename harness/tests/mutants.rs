@@ -3,23 +3,22 @@
 //! every request of every fixture; each mutation must make the matching assertions fail
 //! with the right message. Together the bites cover every kind of assertion.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
+
+use std::sync::Arc;
 
 use astro_conform::pipeline::build::{Adapter, Build};
 use astro_conform::pipeline::discover::case::Fixture;
 use astro_conform::pipeline::request::case::RequestCase;
-#[path = "support/mutant.rs"]
-mod mutant;
 
+use crate::support;
+use crate::support::mutant::{MutantProxy, Mutation};
 use astro_conform::paths;
 use astro_conform::pipeline::install::stack::InstalledStack;
 use astro_conform::pipeline::request::http;
 use astro_conform::pipeline::serve::{self, Launch, Server};
 use astro_conform::suite::{RequestFailure, Target, run_request};
-use mutant::{MutantProxy, Mutation};
 
 /// One mutation, one request, and what its failure must say.
 struct Bite {
@@ -203,12 +202,12 @@ const BITES: &[Bite] = &[
 /// A built fixture with its server running.
 struct Served {
     fixture: Fixture,
-    build: Build,
+    build: Arc<Build>,
     server: Server,
 }
 
 fn serve(fixture: &str, installed: &InstalledStack) -> Served {
-    let build = common::built_fixture(fixture, installed, Adapter::node());
+    let build = support::built_fixture(fixture, installed, Adapter::node());
     let fixture = Fixture::load(&paths::fixtures_dir().join(fixture)).unwrap();
     let launch = Launch::node_standalone(&build, installed).unwrap();
     let server = Server::start(&launch, serve::ready_timeout()).unwrap();
@@ -247,7 +246,7 @@ fn through(served: &Served, proxy: &MutantProxy, case: &RequestCase) -> Result<(
 
 /// Every fixture with requests, served on `stack_name`.
 fn served_fixtures(stack_name: &str) -> BTreeMap<String, Served> {
-    let installed = common::installed(stack_name);
+    let installed = support::installed(stack_name);
     let mut served = BTreeMap::new();
     for entry in std::fs::read_dir(paths::fixtures_dir()).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
@@ -311,10 +310,12 @@ fn the_checks_bite(stack_name: &str) {
 
 #[test]
 fn the_checks_bite_on_astro5() {
+    let _machine = crate::support::shared_machine();
     the_checks_bite("astro5");
 }
 
 #[test]
 fn the_checks_bite_on_astro7() {
+    let _machine = crate::support::shared_machine();
     the_checks_bite("astro7");
 }

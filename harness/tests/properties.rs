@@ -53,6 +53,7 @@ proptest! {
         ansi in any::<bool>(),
         ms in 0usize..5000,
     ) {
+        let _machine = crate::support::shared_machine();
         let mut astro5 = vec!["[build] ✓ Completed in 1.03s.".to_string(), String::new(), " prerendering static routes ".to_string()];
         let mut astro7 = astro5.clone();
         let all: Vec<&String> = groups.iter().flat_map(|(_, f)| f).collect();
@@ -94,6 +95,7 @@ proptest! {
             0..8,
         )
     ) {
+        let _machine = crate::support::shared_machine();
         let classification = Classification {
             routes: routes
                 .iter()
@@ -139,6 +141,7 @@ proptest! {
             0..12,
         )
     ) {
+        let _machine = crate::support::shared_machine();
         let text = parts.concat();
         let redactor = Redactor::default().with_path(Path::new("/tmp/work/proj"), "[project]");
         let once = redactor.apply(&text);
@@ -155,6 +158,7 @@ proptest! {
         same_site in prop::option::of(prop::sample::select(vec!["Strict", "Lax", "None"])),
         max_age in prop::option::of(1i64..100_000),
     ) {
+        let _machine = crate::support::shared_machine();
         let mut line = format!("{name}={value}");
         if let Some(p) = &path { line += &format!("; Path={p}"); }
         if http_only { line += "; HttpOnly"; }

@@ -1,31 +1,28 @@
 //! The server lifecycle against a real @astrojs/node build: readiness, real HTTP,
 //! a taken port, and no survivor after a panic.
 
-mod common;
-
 use std::net::TcpListener;
 use std::time::Duration;
+
+use std::sync::Arc;
 
 use astro_conform::pipeline::build::{Adapter, Build};
 use astro_conform::pipeline::install::stack::InstalledStack;
 use astro_conform::pipeline::request::http::{self, Request};
 use astro_conform::pipeline::serve::{self, Launch, ServeError, Server};
 
-fn built(fixture: &str, stack_name: &str) -> (Build, InstalledStack) {
+use crate::support::{self, alive};
+
+fn built(fixture: &str, stack_name: &str) -> (Arc<Build>, InstalledStack) {
     built_with(fixture, stack_name, Adapter::node())
 }
 
-fn built_with(fixture: &str, stack_name: &str, adapter: Adapter) -> (Build, InstalledStack) {
-    let installed = common::installed(stack_name);
+fn built_with(fixture: &str, stack_name: &str, adapter: Adapter) -> (Arc<Build>, InstalledStack) {
+    let installed = support::installed(stack_name);
     (
-        common::built_fixture(fixture, &installed, adapter),
+        support::built_fixture(fixture, &installed, adapter),
         installed,
     )
-}
-
-fn alive(pid: u32) -> bool {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    !stat.is_empty() && !stat.contains(") Z ")
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -37,6 +34,7 @@ fn runtime() -> tokio::runtime::Runtime {
 
 #[test]
 fn a_real_server_answers_prerendered_files_and_streams_on_demand_pages() {
+    let _machine = crate::support::shared_machine();
     for stack_name in ["astro5", "astro7"] {
         let (build, installed) = built("hybrid-static", stack_name);
         let launch = Launch::node_standalone(&build, &installed).unwrap();
@@ -89,6 +87,7 @@ fn a_real_server_answers_prerendered_files_and_streams_on_demand_pages() {
 
 #[test]
 fn a_port_already_taken_gives_a_clear_error() {
+    let _machine = crate::support::shared_machine();
     let (build, installed) = built("hybrid-static", "astro5");
     let launch = Launch::node_standalone(&build, &installed).unwrap();
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -100,6 +99,7 @@ fn a_port_already_taken_gives_a_clear_error() {
 
 #[test]
 fn a_panic_mid_check_leaves_no_server_running() {
+    let _machine = crate::support::shared_machine();
     let (build, installed) = built("hybrid-static", "astro5");
     let launch = Launch::node_standalone(&build, &installed).unwrap();
     let outcome = std::panic::catch_unwind(|| {
@@ -114,6 +114,7 @@ fn a_panic_mid_check_leaves_no_server_running() {
 
 #[test]
 fn a_build_without_server_entry_is_refused() {
+    let _machine = crate::support::shared_machine();
     let (build, installed) = built_with("blog-static", "astro5", Adapter::none());
     let err = Launch::node_standalone(&build, &installed).unwrap_err();
     assert!(err.to_string().contains("no server entry"), "{err}");

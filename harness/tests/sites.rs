@@ -8,9 +8,9 @@
 //! A failing site is shrunk to a minimal one, saved as a ready fixture folder under
 //! `target/astro-conform/failed-sites/`, and its path printed.
 
-mod common;
-
 use std::collections::BTreeSet;
+
+use crate::support;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -358,7 +358,7 @@ fn config() -> Config {
 }
 
 fn sites_match_the_model(stack_name: &str) {
-    let installed = common::installed(stack_name);
+    let installed = support::installed(stack_name);
     let mut runner = TestRunner::new(config());
     let result = runner.run(&site(), |site| {
         check_site(&site, &installed).map_err(TestCaseError::fail)
@@ -370,10 +370,12 @@ fn sites_match_the_model(stack_name: &str) {
 
 #[test]
 fn generated_sites_match_the_model_on_astro5() {
+    let _machine = crate::support::shared_machine();
     sites_match_the_model("astro5");
 }
 
 #[test]
 fn generated_sites_match_the_model_on_astro7() {
+    let _machine = crate::support::shared_machine();
     sites_match_the_model("astro7");
 }

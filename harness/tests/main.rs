@@ -1,0 +1,14 @@
+//! The integration tests: one binary, a module per area, shared helpers in [`support`].
+//! Timing tests (`ab`, `load`) hold the whole machine; every other test shares it.
+
+mod support;
+
+mod ab;
+mod bite;
+mod cli;
+mod load;
+mod matrix;
+mod mutants;
+mod properties;
+mod serve;
+mod sites;
