@@ -110,15 +110,12 @@ pub(super) fn check_build_error(
     adapter: &Adapter,
     build: &Build,
 ) -> Result<(), Failure> {
-    let expected = fixture
-        .case
-        .build
-        .expect_error
-        .as_deref()
-        .unwrap_or_default();
+    let Some(expected) = fixture.case.build.expect_error else {
+        return mismatches(vec!["case.toml names no `expect_error`".into()]);
+    };
     let mut failures = Vec::new();
     let names = buildlog::error_names(&build.log);
-    if build.succeeded || !names.iter().any(|n| n == expected) {
+    if build.succeeded || !names.iter().any(|n| n == expected.name()) {
         let what = if build.succeeded {
             "the build succeeded".to_string()
         } else if names.is_empty() {
@@ -136,7 +133,7 @@ pub(super) fn check_build_error(
         ));
     }
     let predicted = model_prediction(fixture, adapter)?.build_error;
-    if predicted.as_deref() != Some(expected) {
+    if predicted != Some(expected) {
         failures.push(format!(
             "model: the case expects the build to fail with {expected}, the model predicts {}",
             predicted.map_or("a successful build".to_string(), |e| format!(

@@ -46,7 +46,7 @@ fn every_kind_of_model_mismatch_is_reported() {
             predicted("src/pages/gone.astro", Mode::OnDemand, None),
         ],
         redirects: Vec::new(),
-        build_error: Some("NoAdapterInstalled".into()),
+        build_error: Some(crate::pipeline::build::AstroError::NoAdapterInstalled),
         lints: Vec::new(),
     };
     let classification = Classification {

@@ -230,7 +230,7 @@ fn check_site(site: &Site, installed: &InstalledStack) -> Result<(), String> {
     match &prediction.build_error {
         Some(error) => {
             let names = buildlog::error_names(&built.log);
-            if built.succeeded || !names.contains(error) {
+            if built.succeeded || !names.iter().any(|n| n == error.name()) {
                 problems.push(format!(
                     "the model predicts the build fails with {error}; it {} ({names:?})",
                     if built.succeeded {

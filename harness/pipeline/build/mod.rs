@@ -64,6 +64,31 @@ pub enum BuildError {
     Probe { path: PathBuf, detail: String },
 }
 
+/// An Astro error a build can be expected to fail with (its name, as Astro prints it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum AstroError {
+    /// On-demand routes (or output server) without an adapter.
+    NoAdapterInstalled,
+    /// A server island without an adapter.
+    NoAdapterInstalledServerIslands,
+}
+
+impl AstroError {
+    /// The name Astro prints.
+    pub fn name(self) -> &'static str {
+        match self {
+            AstroError::NoAdapterInstalled => "NoAdapterInstalled",
+            AstroError::NoAdapterInstalledServerIslands => "NoAdapterInstalledServerIslands",
+        }
+    }
+}
+
+impl std::fmt::Display for AstroError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// Which adapter the wrapper config adds when the project's own config has none.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Adapter {

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::{IoError, Located, parse_toml};
+use crate::pipeline::build::AstroError;
 use crate::pipeline::classify::Mode;
 use crate::pipeline::request::case::RequestCase;
 
@@ -54,7 +55,7 @@ pub struct BuildSpec {
     pub adapter: bool,
     /// The build must fail with this Astro error name, e.g. `NoAdapterInstalled`.
     #[serde(default)]
-    pub expect_error: Option<String>,
+    pub expect_error: Option<AstroError>,
     /// Stacks this fixture does not run on, each with the reason.
     #[serde(default)]
     pub skip: BTreeMap<String, String>,
@@ -204,8 +205,8 @@ skip = { astro5 = "needs astro 7" }
         .unwrap();
         assert!(!case.build.adapter);
         assert_eq!(
-            case.build.expect_error.as_deref(),
-            Some("NoAdapterInstalled")
+            case.build.expect_error,
+            Some(AstroError::NoAdapterInstalled)
         );
         assert_eq!(case.routes.len(), 2);
         assert!(parse("").unwrap().build.adapter);

@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Serialize;
 
+use crate::pipeline::build::AstroError;
 use crate::pipeline::classify::Mode;
 
 use super::lint::lint_route;
@@ -34,7 +35,7 @@ pub struct Prediction {
     /// Config redirects to a page of the project, with that page's mode.
     pub redirects: Vec<Predicted>,
     /// The Astro error the build fails with, if it fails.
-    pub build_error: Option<String>,
+    pub build_error: Option<AstroError>,
     pub lints: Vec<Lint>,
 }
 
@@ -87,20 +88,6 @@ pub fn predict(project: &Project, adapter: Option<bool>) -> Prediction {
         .clone()
         .unwrap_or_else(|| "astro.config.mjs".into());
     let mut lints = Vec::new();
-    let default_mode = match output {
-        Output::Static => Mode::Prerendered,
-        Output::Server => Mode::OnDemand,
-    };
-    let default_why = match &project.output {
-        Setting::Default(_) => "output defaults to static, which prerenders".to_string(),
-        Setting::Config { value, .. } => match value {
-            Output::Static => "output static prerenders by default".into(),
-            Output::Server => "output server renders on demand by default".into(),
-        },
-        Setting::Unreadable { text, .. } => {
-            format!("`{text}` is not a literal; assumed output static, which prerenders")
-        }
-    };
     if let Setting::Unreadable { text, line, .. } = &project.output {
         lints.push(Lint {
             code: "AC006",
@@ -111,51 +98,107 @@ pub fn predict(project: &Project, adapter: Option<bool>) -> Prediction {
             fix: "write `output: 'static'` or `output: 'server'`".into(),
         });
     }
+    let default = DefaultMode::of(&project.output);
+    let routes: Vec<Predicted> = project
+        .routes
+        .iter()
+        .map(|file| {
+            let (mode, why) = route_mode(file, &default, &mut lints);
+            // Without an adapter, output server fails as a whole: one lint on the config.
+            let route_needs_adapter = !has_adapter && output == Output::Static;
+            lint_route(file, mode, route_needs_adapter, &mut lints);
+            Predicted {
+                source: file.source.clone(),
+                pattern: file.pattern.clone(),
+                kind: file.kind,
+                mode,
+                why,
+                file: (mode == Mode::Prerendered && !file.is_dynamic())
+                    .then(|| built_file(&file.pattern, file.kind, &[])),
+            }
+        })
+        .collect();
+    let redirects = redirects(project, &routes, &config);
+    let build_error = (!has_adapter)
+        .then(|| build_error(project, &routes, &config, &mut lints))
+        .flatten();
+    lints.sort_by(|a, b| (&a.file, a.line, a.code).cmp(&(&b.file, b.line, b.code)));
+    Prediction {
+        output,
+        adapter: has_adapter,
+        routes,
+        redirects,
+        build_error,
+        lints,
+    }
+}
 
-    let mut routes = Vec::new();
-    for file in &project.routes {
-        let (mode, why) = match &file.flag {
-            Flag::Literal { value, line } => (
-                if *value {
-                    Mode::Prerendered
-                } else {
-                    Mode::OnDemand
-                },
-                format!("flag `{value}` at line {line}"),
-            ),
-            Flag::Absent => (default_mode, format!("no flag: {default_why}")),
-            Flag::Ignored { text, line } => {
-                lints.push(Lint {
-                    code: "AC001",
-                    severity: Severity::Warning,
-                    file: file.source.clone(),
-                    line: *line,
-                    message: format!(
-                        "`{text}` is not the literal flag Astro reads: ignored, the default of output {output} applies ({default_mode})"
-                    ),
-                    fix: "write `export const prerender = true;` or `export const prerender = false;`".into(),
-                });
-                (
-                    default_mode,
-                    format!("`{text}` at line {line} is not a literal: ignored; {default_why}"),
-                )
+/// The mode of a route without a flag, and why.
+struct DefaultMode {
+    output: Output,
+    mode: Mode,
+    why: String,
+}
+
+impl DefaultMode {
+    fn of(setting: &Setting<Output>) -> Self {
+        let output = setting.value();
+        let why = match setting {
+            Setting::Default(_) => "output defaults to static, which prerenders".to_string(),
+            Setting::Config { value, .. } => match value {
+                Output::Static => "output static prerenders by default".into(),
+                Output::Server => "output server renders on demand by default".into(),
+            },
+            Setting::Unreadable { text, .. } => {
+                format!("`{text}` is not a literal; assumed output static, which prerenders")
             }
         };
-        // Without an adapter, output server fails as a whole: one lint on the config.
-        let route_needs_adapter = !has_adapter && output == Output::Static;
-        lint_route(file, mode, route_needs_adapter, &mut lints);
-        routes.push(Predicted {
-            source: file.source.clone(),
-            pattern: file.pattern.clone(),
-            kind: file.kind,
-            mode,
-            why,
-            file: (mode == Mode::Prerendered && !file.is_dynamic())
-                .then(|| built_file(&file.pattern, file.kind, &[])),
-        });
+        let mode = match output {
+            Output::Static => Mode::Prerendered,
+            Output::Server => Mode::OnDemand,
+        };
+        Self { output, mode, why }
     }
+}
 
-    let redirects = project
+/// A route's mode from its flag (or the default), and why; lints a flag Astro ignores.
+fn route_mode(file: &RouteFile, default: &DefaultMode, lints: &mut Vec<Lint>) -> (Mode, String) {
+    match &file.flag {
+        Flag::Literal { value, line } => (
+            if *value {
+                Mode::Prerendered
+            } else {
+                Mode::OnDemand
+            },
+            format!("flag `{value}` at line {line}"),
+        ),
+        Flag::Absent => (default.mode, format!("no flag: {}", default.why)),
+        Flag::Ignored { text, line } => {
+            lints.push(Lint {
+                code: "AC001",
+                severity: Severity::Warning,
+                file: file.source.clone(),
+                line: *line,
+                message: format!(
+                    "`{text}` is not the literal flag Astro reads: ignored, the default of output {} applies ({})",
+                    default.output, default.mode
+                ),
+                fix: "write `export const prerender = true;` or `export const prerender = false;`".into(),
+            });
+            (
+                default.mode,
+                format!(
+                    "`{text}` at line {line} is not a literal: ignored; {}",
+                    default.why
+                ),
+            )
+        }
+    }
+}
+
+/// Config redirects to a page of the project take that page's mode.
+fn redirects(project: &Project, routes: &[Predicted], config: &str) -> Vec<Predicted> {
+    project
         .redirects
         .iter()
         .filter_map(|r| {
@@ -172,12 +215,17 @@ pub fn predict(project: &Project, adapter: Option<bool>) -> Prediction {
                 file: None,
             })
         })
-        .collect();
+        .collect()
+}
 
-    let any_on_demand = routes.iter().any(|r| r.mode == Mode::OnDemand);
-    let build_error = if has_adapter {
-        None
-    } else if output == Output::Server {
+/// The error a build without an adapter fails with, if any, with its lint.
+fn build_error(
+    project: &Project,
+    routes: &[Predicted],
+    config: &str,
+    lints: &mut Vec<Lint>,
+) -> Option<AstroError> {
+    if project.output.value() == Output::Server {
         let line = match project.output {
             Setting::Config { line, .. } => line,
             _ => 1,
@@ -185,37 +233,27 @@ pub fn predict(project: &Project, adapter: Option<bool>) -> Prediction {
         lints.push(Lint {
             code: "AC004",
             severity: Severity::Error,
-            file: config.clone(),
+            file: config.to_string(),
             line,
             message: "output server without an adapter: the build fails with NoAdapterInstalled"
                 .into(),
             fix: "add an adapter (e.g. `npx astro add node`) or use output static".into(),
         });
-        Some("NoAdapterInstalled".to_string())
-    } else if any_on_demand {
-        Some("NoAdapterInstalled".to_string())
-    } else if let Some((file, line)) = project.server_islands.first() {
-        lints.push(Lint {
-            code: "AC005",
-            severity: Severity::Error,
-            file: file.clone(),
-            line: *line,
-            message: "a server island (`server:defer`) without an adapter: the build fails with NoAdapterInstalledServerIslands".into(),
-            fix: "add an adapter (e.g. `npx astro add node`) or drop `server:defer`".into(),
-        });
-        Some("NoAdapterInstalledServerIslands".to_string())
-    } else {
-        None
-    };
-    lints.sort_by(|a, b| (&a.file, a.line, a.code).cmp(&(&b.file, b.line, b.code)));
-    Prediction {
-        output,
-        adapter: has_adapter,
-        routes,
-        redirects,
-        build_error,
-        lints,
+        return Some(AstroError::NoAdapterInstalled);
     }
+    if routes.iter().any(|r| r.mode == Mode::OnDemand) {
+        return Some(AstroError::NoAdapterInstalled);
+    }
+    let (file, line) = project.server_islands.first()?;
+    lints.push(Lint {
+        code: "AC005",
+        severity: Severity::Error,
+        file: file.clone(),
+        line: *line,
+        message: "a server island (`server:defer`) without an adapter: the build fails with NoAdapterInstalledServerIslands".into(),
+        fix: "add an adapter (e.g. `npx astro add node`) or drop `server:defer`".into(),
+    });
+    Some(AstroError::NoAdapterInstalledServerIslands)
 }
 
 /// The file a prerendered route writes (directory format), with `params` substituted for
