@@ -123,6 +123,28 @@ pub fn check(expect: &Expect, ex: &Exchange) -> Vec<String> {
             ex.status, ex.status, ex.reason
         ));
     }
+    check_headers(expect, ex, &mut f);
+    check_cookies(expect, ex, &mut f);
+    check_body(expect, ex, &mut f);
+    if expect.complete == Some(false) {
+        if ex.complete {
+            f.push(
+                "body: expected an aborted response (the server should not end it cleanly), but it ended cleanly".into(),
+            );
+        }
+    } else if let Some(stream) = &expect.stream {
+        check_stream(stream, ex, &mut f);
+    } else if !ex.complete {
+        f.push(format!(
+            "body: incomplete: {}",
+            ex.body_error.as_deref().unwrap_or("?")
+        ));
+    }
+    f
+}
+
+/// `location`, exact `headers`, `header_contains` and `headers_absent`.
+fn check_headers(expect: &Expect, ex: &Exchange, f: &mut Vec<String>) {
     if let Some(location) = &expect.location {
         let got: Vec<&str> = ex.header_values("location").collect();
         if got != [location.as_str()] {
@@ -159,23 +181,6 @@ pub fn check(expect: &Expect, ex: &Exchange) -> Vec<String> {
             ));
         }
     }
-    check_cookies(expect, ex, &mut f);
-    check_body(expect, ex, &mut f);
-    if expect.complete == Some(false) {
-        if ex.complete {
-            f.push(
-                "body: expected an aborted response (the server should not end it cleanly), but it ended cleanly".into(),
-            );
-        }
-    } else if let Some(stream) = &expect.stream {
-        check_stream(stream, ex, &mut f);
-    } else if !ex.complete {
-        f.push(format!(
-            "body: incomplete: {}",
-            ex.body_error.as_deref().unwrap_or("?")
-        ));
-    }
-    f
 }
 
 fn shown(values: &[&str]) -> String {

@@ -161,9 +161,30 @@ pub async fn send(
         url: url.clone(),
         detail,
     };
-    let method =
-        reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|e| failed(e.to_string()))?;
-    let mut builder = client.request(method, &url);
+    let builder = request_builder(client, &url, req).map_err(failed)?;
+    let sent = Instant::now();
+    let deadline = tokio::time::Instant::now() + limits.timeout;
+    let response = tokio::time::timeout_at(deadline, builder.send())
+        .await
+        .map_err(|_| HttpError::Timeout {
+            method: req.method.clone(),
+            url: url.clone(),
+            timeout: limits.timeout,
+        })?
+        .map_err(|e| failed(error_chain(&e)))?;
+    let mut exchange = head_of(&response);
+    read_body(response, &mut exchange, sent, deadline, limits).await;
+    Ok(exchange)
+}
+
+/// The request as reqwest builds it: method, headers, one `cookie` line, body.
+fn request_builder(
+    client: &reqwest::Client,
+    url: &str,
+    req: &Request,
+) -> Result<reqwest::RequestBuilder, String> {
+    let method = reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|e| e.to_string())?;
+    let mut builder = client.request(method, url);
     for (name, value) in &req.headers {
         builder = builder.header(name, value);
     }
@@ -175,7 +196,7 @@ pub async fn send(
             .collect();
         builder = builder.header("cookie", line.join("; "));
     }
-    builder = match &req.body {
+    Ok(match &req.body {
         None => builder,
         Some(Body::Form(fields)) => builder
             .header("content-type", "application/x-www-form-urlencoded")
@@ -184,18 +205,11 @@ pub async fn send(
             .header("content-type", "application/json")
             .body(doc.to_string()),
         Some(Body::Raw(text)) => builder.body(text.clone()),
-    };
-    let sent = Instant::now();
-    let deadline = tokio::time::Instant::now() + limits.timeout;
-    let timed_out = || HttpError::Timeout {
-        method: req.method.clone(),
-        url: url.clone(),
-        timeout: limits.timeout,
-    };
-    let response = tokio::time::timeout_at(deadline, builder.send())
-        .await
-        .map_err(|_| timed_out())?
-        .map_err(|e| failed(error_chain(&e)))?;
+    })
+}
+
+/// Status, reason phrase (as the server sent it) and headers; no body yet.
+fn head_of(response: &reqwest::Response) -> Exchange {
     let status = response.status();
     let reason = response
         .extensions()
@@ -212,32 +226,38 @@ pub async fn send(
             )
         })
         .collect();
-    let mut exchange = Exchange {
+    Exchange {
         status: status.as_u16(),
         reason,
         headers,
         chunks: Vec::new(),
         complete: true,
         body_error: None,
-    };
+    }
+}
+
+/// Reads the body chunk by chunk with arrival times, until it ends, fails, passes the
+/// deadline or the size cap (then the exchange is incomplete, with why).
+async fn read_body(
+    response: reqwest::Response,
+    exchange: &mut Exchange,
+    sent: Instant,
+    deadline: tokio::time::Instant,
+    limits: Limits,
+) {
     let mut stream = response.bytes_stream();
     let mut size = 0;
-    loop {
+    let problem = loop {
         match tokio::time::timeout_at(deadline, stream.next()).await {
             Err(_) => {
-                exchange.complete = false;
-                exchange.body_error = Some(format!(
+                break Some(format!(
                     "the body did not end within {}s",
                     limits.timeout.as_secs_f32()
                 ));
-                break;
             }
-            Ok(None) => break,
+            Ok(None) => break None,
             Ok(Some(Err(e))) => {
-                exchange.complete = false;
-                exchange.body_error =
-                    Some(format!("the body ended with an error: {}", error_chain(&e)));
-                break;
+                break Some(format!("the body ended with an error: {}", error_chain(&e)));
             }
             Ok(Some(Ok(bytes))) => {
                 size += bytes.len();
@@ -246,17 +266,18 @@ pub async fn send(
                     bytes: bytes.to_vec(),
                 });
                 if size > limits.max_body {
-                    exchange.complete = false;
-                    exchange.body_error = Some(format!(
+                    break Some(format!(
                         "the body is larger than the cap of {} bytes",
                         limits.max_body
                     ));
-                    break;
                 }
             }
         }
+    };
+    if let Some(problem) = problem {
+        exchange.complete = false;
+        exchange.body_error = Some(problem);
     }
-    Ok(exchange)
 }
 
 /// An error and its causes on one line.

@@ -26,52 +26,7 @@ pub(super) fn check_cookies(expect: &Expect, ex: &Exchange, f: &mut Vec<String>)
             ));
             continue;
         };
-        let mut diff = Vec::new();
-        let mut compare = |what: &str, expected: Option<String>, got: Option<String>| {
-            if let Some(expected) = expected
-                && Some(&expected) != got.as_ref()
-            {
-                diff.push(format!(
-                    "{what} expected {expected:?}, got {}",
-                    got.map_or("none".into(), |g| format!("{g:?}"))
-                ));
-            }
-        };
-        compare("value", want.value.clone(), Some(c.value().to_string()));
-        compare("Path", want.path.clone(), c.path().map(str::to_string));
-        compare(
-            "Domain",
-            want.domain.clone(),
-            c.domain().map(str::to_string),
-        );
-        compare(
-            "HttpOnly",
-            want.http_only.map(|b| b.to_string()),
-            Some(c.http_only().unwrap_or(false).to_string()),
-        );
-        compare(
-            "Secure",
-            want.secure.map(|b| b.to_string()),
-            Some(c.secure().unwrap_or(false).to_string()),
-        );
-        compare(
-            "SameSite",
-            want.same_site.clone(),
-            c.same_site().map(|s| s.to_string()),
-        );
-        compare(
-            "Max-Age",
-            want.max_age.map(|m| m.to_string()),
-            c.max_age().map(|m| m.whole_seconds().to_string()),
-        );
-        let deleted = c.max_age().is_some_and(|m| m.whole_seconds() <= 0)
-            || c.expires_datetime()
-                .is_some_and(|e| e < cookie::time::OffsetDateTime::now_utc());
-        compare(
-            "deleted",
-            want.deleted.map(|b| b.to_string()),
-            Some(deleted.to_string()),
-        );
+        let diff = cookie_diff(want, c);
         if !diff.is_empty() {
             f.push(format!(
                 "cookie {}: {} (line: {:?})",
@@ -81,4 +36,59 @@ pub(super) fn check_cookies(expect: &Expect, ex: &Exchange, f: &mut Vec<String>)
             ));
         }
     }
+}
+
+/// Each attribute `want` names that `got` does not have as expected, one phrase each.
+fn cookie_diff(want: &CookieExpect, got: &cookie::Cookie) -> Vec<String> {
+    let deleted = got.max_age().is_some_and(|m| m.whole_seconds() <= 0)
+        || got
+            .expires_datetime()
+            .is_some_and(|e| e < cookie::time::OffsetDateTime::now_utc());
+    let flag = |b: Option<bool>| b.unwrap_or(false).to_string();
+    let pairs = [
+        ("value", want.value.clone(), Some(got.value().to_string())),
+        ("Path", want.path.clone(), got.path().map(str::to_string)),
+        (
+            "Domain",
+            want.domain.clone(),
+            got.domain().map(str::to_string),
+        ),
+        (
+            "HttpOnly",
+            want.http_only.map(|b| b.to_string()),
+            Some(flag(got.http_only())),
+        ),
+        (
+            "Secure",
+            want.secure.map(|b| b.to_string()),
+            Some(flag(got.secure())),
+        ),
+        (
+            "SameSite",
+            want.same_site.clone(),
+            got.same_site().map(|s| s.to_string()),
+        ),
+        (
+            "Max-Age",
+            want.max_age.map(|m| m.to_string()),
+            got.max_age().map(|m| m.whole_seconds().to_string()),
+        ),
+        (
+            "deleted",
+            want.deleted.map(|b| b.to_string()),
+            Some(deleted.to_string()),
+        ),
+    ];
+    pairs
+        .into_iter()
+        .filter_map(|(what, expected, actual)| {
+            let expected = expected?;
+            (Some(&expected) != actual.as_ref()).then(|| {
+                format!(
+                    "{what} expected {expected:?}, got {}",
+                    actual.map_or("none".into(), |g| format!("{g:?}"))
+                )
+            })
+        })
+        .collect()
 }
