@@ -251,23 +251,7 @@ impl BenchReport {
             .to_vec(),
         ];
         for run in &self.runs {
-            for r in &run.routes {
-                let l = &r.load.latency_us;
-                rows.push(vec![
-                    run.label.clone(),
-                    r.name.clone(),
-                    r.mode.clone().unwrap_or_default(),
-                    format!("{:.0}", r.load.requests_per_sec),
-                    load::micros(l.p50),
-                    load::micros(l.p90),
-                    load::micros(l.p99),
-                    load::micros(l.p999),
-                    load::micros(l.max),
-                    format!("{:.2}", r.load.bytes_per_sec / 1e6),
-                    untrustworthy(&r.load).map_or("0".into(), |_| r.load.error_count().to_string()),
-                    client_cpu(&r.load),
-                ]);
-            }
+            rows.extend(run.routes.iter().map(|r| table_row(&run.label, r)));
         }
         let mut out = format_table(&rows, &[3, 4, 5, 6, 7, 8, 9, 10, 11]);
         out.push_str(&format!(
@@ -324,6 +308,25 @@ pub fn format_table(rows: &[Vec<String>], right: &[usize]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// One route's row of [`BenchReport::table`].
+fn table_row(label: &str, r: &RouteResult) -> Vec<String> {
+    let l = &r.load.latency_us;
+    vec![
+        label.to_string(),
+        r.name.clone(),
+        r.mode.clone().unwrap_or_default(),
+        format!("{:.0}", r.load.requests_per_sec),
+        load::micros(l.p50),
+        load::micros(l.p90),
+        load::micros(l.p99),
+        load::micros(l.p999),
+        load::micros(l.max),
+        format!("{:.2}", r.load.bytes_per_sec / 1e6),
+        untrustworthy(&r.load).map_or("0".into(), |_| r.load.error_count().to_string()),
+        client_cpu(&r.load),
+    ]
 }
 
 #[cfg(test)]

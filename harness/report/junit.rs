@@ -36,42 +36,40 @@ impl Matrix {
                 let Some(cell) = cells.get(&c.name) else {
                     continue;
                 };
-                let _ = write!(
-                    out,
-                    "    <testcase classname=\"astro-conform.{}\" name=\"{}\"",
-                    xml_escape(&c.name),
-                    xml_escape(row)
-                );
-                let reason = xml_escape(cell.reason.as_deref().unwrap_or_default());
-                match cell.status {
-                    Status::Pass => out.push_str("/>\n"),
-                    Status::Fail | Status::StaleDeviation => {
-                        let _ = writeln!(
-                            out,
-                            ">\n      <failure message=\"{reason}\">{}</failure>\n    </testcase>",
-                            xml_escape(cell.detail.as_deref().unwrap_or_default())
-                        );
-                    }
-                    Status::Deviation => {
-                        let _ = writeln!(
-                            out,
-                            ">\n      <skipped message=\"known deviation: {reason}\"/>\n      <system-out>{}</system-out>\n    </testcase>",
-                            xml_escape(cell.detail.as_deref().unwrap_or_default())
-                        );
-                    }
-                    Status::NotApplicable => {
-                        let _ = writeln!(
-                            out,
-                            ">\n      <skipped message=\"not applicable: {reason}\"/>\n    </testcase>"
-                        );
-                    }
-                }
+                testcase(&mut out, &c.name, row, cell);
             }
             out.push_str("  </testsuite>\n");
         }
         out.push_str("</testsuites>\n");
         out
     }
+}
+
+/// One `<testcase>`: empty for a pass, with `<failure>` or `<skipped>` and the reason else.
+fn testcase(out: &mut String, adapter: &str, row: &str, cell: &Cell) {
+    let _ = write!(
+        out,
+        "    <testcase classname=\"astro-conform.{}\" name=\"{}\"",
+        xml_escape(adapter),
+        xml_escape(row)
+    );
+    let reason = xml_escape(cell.reason.as_deref().unwrap_or_default());
+    let detail = xml_escape(cell.detail.as_deref().unwrap_or_default());
+    let _ = match cell.status {
+        Status::Pass => writeln!(out, "/>"),
+        Status::Fail | Status::StaleDeviation => writeln!(
+            out,
+            ">\n      <failure message=\"{reason}\">{detail}</failure>\n    </testcase>"
+        ),
+        Status::Deviation => writeln!(
+            out,
+            ">\n      <skipped message=\"known deviation: {reason}\"/>\n      <system-out>{detail}</system-out>\n    </testcase>"
+        ),
+        Status::NotApplicable => writeln!(
+            out,
+            ">\n      <skipped message=\"not applicable: {reason}\"/>\n    </testcase>"
+        ),
+    };
 }
 
 /// Escapes text for XML attributes and content, dropping characters XML 1.0 forbids.

@@ -80,42 +80,55 @@ pub fn run_request(case: &RequestCase, target: &Target) -> Result<(), RequestFai
     let mut failures = expect::check(&case.expect, &first);
     if case.expect.varies.is_some() || case.expect.built_file.is_some() {
         let second = send(&request).map_err(|e| with_log(vec![e.to_string()]))?;
-        if let Some(varies) = case.expect.varies
-            && (first.body() != second.body()) != varies
-        {
-            failures.push(if varies {
-                "per request: two identical requests got the same body; expected content rendered per request".to_string()
-            } else {
-                "per request: two identical requests got different bodies".to_string()
-            });
-        }
-        if let Some(file) = &case.expect.built_file {
-            let path = target
-                .client_dir
-                .clone()
-                .unwrap_or_default()
-                .join(file.trim_start_matches('/'));
-            match std::fs::read(&path) {
-                Err(e) => failures.push(format!("built once: cannot read {}: {e}", path.display())),
-                Ok(bytes) => {
-                    for (which, ex) in [("first", &first), ("second", &second)] {
-                        if ex.body() != bytes {
-                            failures.push(format!(
-                                "built once: the {which} response ({} bytes) is not the built file {file} ({} bytes)",
-                                ex.body().len(),
-                                bytes.len()
-                            ));
-                        }
-                    }
-                }
-            }
-        }
+        failures.extend(check_twice(case, target, &first, &second));
     }
     if failures.is_empty() {
         Ok(())
     } else {
         Err(with_log(failures))
     }
+}
+
+/// `varies` and `built_file`: what two identical requests must have in common (or not).
+fn check_twice(
+    case: &RequestCase,
+    target: &Target,
+    first: &http::Exchange,
+    second: &http::Exchange,
+) -> Vec<String> {
+    let mut failures = Vec::new();
+    if let Some(varies) = case.expect.varies
+        && (first.body() != second.body()) != varies
+    {
+        failures.push(if varies {
+            "per request: two identical requests got the same body; expected content rendered per request".to_string()
+        } else {
+            "per request: two identical requests got different bodies".to_string()
+        });
+    }
+    let Some(file) = &case.expect.built_file else {
+        return failures;
+    };
+    let path = target
+        .client_dir
+        .clone()
+        .unwrap_or_default()
+        .join(file.trim_start_matches('/'));
+    match std::fs::read(&path) {
+        Err(e) => failures.push(format!("built once: cannot read {}: {e}", path.display())),
+        Ok(bytes) => {
+            for (which, ex) in [("first", first), ("second", second)] {
+                if ex.body() != bytes {
+                    failures.push(format!(
+                        "built once: the {which} response ({} bytes) is not the built file {file} ({} bytes)",
+                        ex.body().len(),
+                        bytes.len()
+                    ));
+                }
+            }
+        }
+    }
+    failures
 }
 
 /// Fetches `from.page` and reads the path out of it.

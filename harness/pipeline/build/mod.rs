@@ -348,35 +348,8 @@ pub fn build(req: &BuildRequest) -> Result<Build, BuildError> {
 
 /// Copies the project into `workdir`, runs `astro build` there and reads the results.
 fn run_build(req: &BuildRequest, files: &[PathBuf], workdir: &Path) -> Result<Build, BuildError> {
-    for file in files {
-        let to = workdir.join(file);
-        if let Some(parent) = to.parent() {
-            fs::create_dir_all(parent).map_err(IoError::doing("creating the workdir"))?;
-        }
-        fs::copy(req.project.join(file), &to)
-            .map_err(IoError::doing(format!("copying {}", file.display())))?;
-    }
-    std::os::unix::fs::symlink(&req.stack.node_modules, workdir.join("node_modules"))
-        .map_err(IoError::doing("linking node_modules"))?;
-    // Astro finds UI framework renderers (e.g. @astrojs/preact) through the project's
-    // dependencies and bundles them; a fixture without a package.json gets the stack's.
-    let manifest = workdir.join("package.json");
-    if !manifest.exists()
-        && let Some(stack_dir) = req.stack.node_modules.parent()
-    {
-        fs::copy(stack_dir.join("package.json"), &manifest)
-            .map_err(IoError::doing("copying the stack's package.json"))?;
-    }
+    prepare_workdir(req, files, workdir)?;
     let harness = workdir.join(HARNESS_DIR);
-    fs::create_dir_all(&harness).map_err(IoError::doing("creating the harness folder"))?;
-    fs::write(harness.join("probe.mjs"), PROBE_SOURCE)
-        .map_err(IoError::doing("writing the probe"))?;
-    fs::write(
-        harness.join("astro.config.mjs"),
-        wrapper_config(find_config(req.project), req.adapter),
-    )
-    .map_err(IoError::doing("writing the wrapper config"))?;
-
     let log_path = harness.join("build.log");
     let mut cmd = Command::new(&req.stack.node.binary);
     cmd.arg(workdir.join("node_modules/.bin/astro"))
@@ -408,6 +381,44 @@ fn run_build(req: &BuildRequest, files: &[PathBuf], workdir: &Path) -> Result<Bu
     )
     .map_err(IoError::doing("writing the build outcome"))?;
     load_build(workdir)
+}
+
+/// Copies the project's files into the workdir, links the stack's `node_modules`, and
+/// writes the probe and the wrapper config.
+fn prepare_workdir(
+    req: &BuildRequest,
+    files: &[PathBuf],
+    workdir: &Path,
+) -> Result<(), BuildError> {
+    for file in files {
+        let to = workdir.join(file);
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent).map_err(IoError::doing("creating the workdir"))?;
+        }
+        fs::copy(req.project.join(file), &to)
+            .map_err(IoError::doing(format!("copying {}", file.display())))?;
+    }
+    std::os::unix::fs::symlink(&req.stack.node_modules, workdir.join("node_modules"))
+        .map_err(IoError::doing("linking node_modules"))?;
+    // Astro finds UI framework renderers (e.g. @astrojs/preact) through the project's
+    // dependencies and bundles them; a fixture without a package.json gets the stack's.
+    let manifest = workdir.join("package.json");
+    if !manifest.exists()
+        && let Some(stack_dir) = req.stack.node_modules.parent()
+    {
+        fs::copy(stack_dir.join("package.json"), &manifest)
+            .map_err(IoError::doing("copying the stack's package.json"))?;
+    }
+    let harness = workdir.join(HARNESS_DIR);
+    fs::create_dir_all(&harness).map_err(IoError::doing("creating the harness folder"))?;
+    fs::write(harness.join("probe.mjs"), PROBE_SOURCE)
+        .map_err(IoError::doing("writing the probe"))?;
+    fs::write(
+        harness.join("astro.config.mjs"),
+        wrapper_config(find_config(req.project), req.adapter),
+    )
+    .map_err(IoError::doing("writing the wrapper config"))?;
+    Ok(())
 }
 
 /// Reads a finished build's outcome, log and probe report from its workdir.

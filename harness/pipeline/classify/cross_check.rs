@@ -6,7 +6,7 @@ use std::fmt;
 use std::path::Path;
 
 use crate::pipeline::classify::RouteType;
-use crate::pipeline::classify::buildlog::PrerenderLog;
+use crate::pipeline::classify::buildlog::{PrerenderGroup, PrerenderLog};
 
 use super::*;
 
@@ -62,85 +62,29 @@ fn would_be_files(route: &Route) -> Vec<String> {
 /// Cross-checks the probe's decision against the build log and the client output dir.
 /// Returns every disagreement; empty means all three sources agree.
 pub fn cross_check(c: &Classification, log: &PrerenderLog, client_dir: &Path) -> Vec<Disagreement> {
+    let sources = Sources {
+        log,
+        logged: log.files().collect(),
+        client_dir,
+    };
     let mut out = Vec::new();
-    let logged: BTreeSet<&str> = log.files().collect();
-    let on_disk = |f: &str| client_dir.join(f.trim_start_matches('/')).is_file();
     let mut claimed = BTreeSet::new();
     for route in c.routes.iter().filter(|r| r.kind != RouteType::Redirect) {
-        let log_group = log
-            .groups
-            .iter()
-            .find(|g| g.source.as_deref() == Some(route.source.as_str()));
-        match route.mode {
+        let disagreement = match route.mode {
             Mode::Prerendered => {
                 claimed.extend(route.files.iter().map(String::as_str));
-                let missing_in_log: Vec<String> = route
-                    .files
-                    .iter()
-                    .filter(|f| !logged.contains(f.as_str()))
-                    .cloned()
-                    .collect();
-                let missing_on_disk: Vec<String> = route
-                    .files
-                    .iter()
-                    .filter(|f| !on_disk(f))
-                    .cloned()
-                    .collect();
-                let group_differs = log_group.is_some_and(|g| {
-                    let mut files = g.files.clone();
-                    files.sort();
-                    files != route.files
-                });
-                if !missing_in_log.is_empty() || !missing_on_disk.is_empty() || group_differs {
-                    out.push(Disagreement {
-                        subject: format!("route {} ({})", route.source, route.pattern),
-                        probe: format!("▶, wrote {}", list(&route.files)),
-                        log: match log_group {
-                            Some(g) => format!("▶, wrote {}", list(&g.files)),
-                            None => format!("does not list {}", list(&missing_in_log)),
-                        },
-                        disk: if missing_on_disk.is_empty() {
-                            "all present".into()
-                        } else {
-                            format!("missing {}", list(&missing_on_disk))
-                        },
-                    });
-                }
+                sources.prerendered(route)
             }
-            Mode::OnDemand => {
-                let expected = would_be_files(route);
-                let in_log: Vec<String> = expected
-                    .iter()
-                    .filter(|f| logged.contains(f.as_str()))
-                    .cloned()
-                    .collect();
-                let present: Vec<String> =
-                    expected.iter().filter(|f| on_disk(f)).cloned().collect();
-                if log_group.is_some() || !in_log.is_empty() || !present.is_empty() {
-                    out.push(Disagreement {
-                        subject: format!("route {} ({})", route.source, route.pattern),
-                        probe: "λ (rendered per request, no file)".into(),
-                        log: match log_group {
-                            Some(g) => format!("prerendered it: {}", list(&g.files)),
-                            None if !in_log.is_empty() => format!("prerendered {}", list(&in_log)),
-                            None => "not prerendered".into(),
-                        },
-                        disk: if present.is_empty() {
-                            "no file".into()
-                        } else {
-                            format!("has {}", list(&present))
-                        },
-                    });
-                }
-            }
-        }
+            Mode::OnDemand => sources.on_demand(route),
+        };
+        out.extend(disagreement);
     }
-    for file in logged.iter().filter(|f| !claimed.contains(*f)) {
+    for file in sources.logged.iter().filter(|f| !claimed.contains(*f)) {
         out.push(Disagreement {
             subject: format!("file {file}"),
             probe: "no ▶ route wrote it".into(),
             log: "prerendered it".into(),
-            disk: if on_disk(file) {
+            disk: if sources.on_disk(file) {
                 "present".into()
             } else {
                 "absent".into()
@@ -148,4 +92,96 @@ pub fn cross_check(c: &Classification, log: &PrerenderLog, client_dir: &Path) ->
         });
     }
     out
+}
+
+/// What the build log and the disk say.
+struct Sources<'a> {
+    log: &'a PrerenderLog,
+    /// Every file the log lists.
+    logged: BTreeSet<&'a str>,
+    client_dir: &'a Path,
+}
+
+impl Sources<'_> {
+    fn on_disk(&self, file: &str) -> bool {
+        self.client_dir.join(file.trim_start_matches('/')).is_file()
+    }
+
+    /// The log's group of prerendered files under this route's header (Astro 5 logs).
+    fn log_group(&self, route: &Route) -> Option<&PrerenderGroup> {
+        self.log
+            .groups
+            .iter()
+            .find(|g| g.source.as_deref() == Some(route.source.as_str()))
+    }
+
+    /// A ▶ route: every file it wrote is in the log and on disk, and its log group (if
+    /// any) lists exactly those files.
+    fn prerendered(&self, route: &Route) -> Option<Disagreement> {
+        let log_group = self.log_group(route);
+        let missing = |present: &dyn Fn(&str) -> bool| -> Vec<String> {
+            route
+                .files
+                .iter()
+                .filter(|f| !present(f))
+                .cloned()
+                .collect()
+        };
+        let missing_in_log = missing(&|f| self.logged.contains(f));
+        let missing_on_disk = missing(&|f| self.on_disk(f));
+        let group_differs = log_group.is_some_and(|g| {
+            let mut files = g.files.clone();
+            files.sort();
+            files != route.files
+        });
+        if missing_in_log.is_empty() && missing_on_disk.is_empty() && !group_differs {
+            return None;
+        }
+        Some(Disagreement {
+            subject: format!("route {} ({})", route.source, route.pattern),
+            probe: format!("▶, wrote {}", list(&route.files)),
+            log: match log_group {
+                Some(g) => format!("▶, wrote {}", list(&g.files)),
+                None => format!("does not list {}", list(&missing_in_log)),
+            },
+            disk: if missing_on_disk.is_empty() {
+                "all present".into()
+            } else {
+                format!("missing {}", list(&missing_on_disk))
+            },
+        })
+    }
+
+    /// A λ route: neither the log nor the disk has a file a prerendered build would write.
+    fn on_demand(&self, route: &Route) -> Option<Disagreement> {
+        let log_group = self.log_group(route);
+        let expected = would_be_files(route);
+        let in_log: Vec<String> = expected
+            .iter()
+            .filter(|f| self.logged.contains(f.as_str()))
+            .cloned()
+            .collect();
+        let present: Vec<String> = expected
+            .iter()
+            .filter(|f| self.on_disk(f))
+            .cloned()
+            .collect();
+        if log_group.is_none() && in_log.is_empty() && present.is_empty() {
+            return None;
+        }
+        Some(Disagreement {
+            subject: format!("route {} ({})", route.source, route.pattern),
+            probe: "λ (rendered per request, no file)".into(),
+            log: match log_group {
+                Some(g) => format!("prerendered it: {}", list(&g.files)),
+                None if !in_log.is_empty() => format!("prerendered {}", list(&in_log)),
+                None => "not prerendered".into(),
+            },
+            disk: if present.is_empty() {
+                "no file".into()
+            } else {
+                format!("has {}", list(&present))
+            },
+        })
+    }
 }

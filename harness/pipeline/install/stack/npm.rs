@@ -118,34 +118,41 @@ pub(super) fn npm_ci(
     fs::write(lock.dir.join("package-lock.json"), &lockfile)
         .map_err(IoError::doing("writing package-lock.json"))?;
     let log = root.join(format!("{name}-{key}.npm-ci.log"));
-    let mut cmd = Command::new(&tools.npm);
-    cmd.args(["ci", "--no-audit", "--no-fund"])
-        .current_dir(&lock.dir)
-        .env("PATH", path_var);
-    let status = process::run_logged(&mut cmd, &log, install_timeout());
-    let failed = match status {
-        Ok(status) if status.success() => None,
-        Ok(status) => Some(status.to_string()),
-        Err(e) => {
-            let _ = fs::remove_dir_all(&lock.dir);
-            return Err(e.into());
-        }
-    };
-    if let Some(status) = failed {
+    if let Err(e) = run_npm_ci(&lock.dir, &log, path_var, tools, source, what) {
         // Leave no half-installed entry behind.
         let _ = fs::remove_dir_all(&lock.dir);
-        let text = fs::read_to_string(&log).unwrap_or_default();
-        return Err(StackError::InstallFailed {
-            what: what.to_string(),
-            status,
-            hint: npm_hint(&text, source),
-            tail: process::log_tail(&log, process::LOG_TAIL_LINES),
-            log,
-        });
+        return Err(e);
     }
     lock.mark_complete()
         .map_err(IoError::doing("marking the install complete"))?;
     Ok(lock.dir.clone())
+}
+
+/// Runs `npm ci` in `dir`, logging to `log`; a failure says what to do, with the log tail.
+fn run_npm_ci(
+    dir: &Path,
+    log: &Path,
+    path_var: &OsStr,
+    tools: &Tools,
+    source: &Path,
+    what: &str,
+) -> Result<(), StackError> {
+    let mut cmd = Command::new(&tools.npm);
+    cmd.args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(dir)
+        .env("PATH", path_var);
+    let status = process::run_logged(&mut cmd, log, install_timeout())?;
+    if status.success() {
+        return Ok(());
+    }
+    let text = fs::read_to_string(log).unwrap_or_default();
+    Err(StackError::InstallFailed {
+        what: what.to_string(),
+        status: status.to_string(),
+        hint: npm_hint(&text, source),
+        tail: process::log_tail(log, process::LOG_TAIL_LINES),
+        log: log.to_path_buf(),
+    })
 }
 
 /// What to do next after a failed `npm ci`, judged from its log.
