@@ -3,8 +3,9 @@
 
 use std::fmt::Write;
 
-use crate::perf::ab::{AbReport, Verdict};
-use crate::perf::bench::BenchReport;
+use crate::perf::ab::{AbReport, AbRoute, Verdict};
+use crate::perf::bench::{BenchReport, RouteResult};
+use crate::perf::load::micros;
 
 const WIDTH: f64 = 960.0;
 const LABEL: f64 = 330.0;
@@ -67,42 +68,53 @@ impl Svg {
 /// req/s as bars and latency p50–p99.9 (log scale) per route and variant.
 pub fn bench_svg(report: &BenchReport) -> String {
     let mut svg = Svg::new();
-    let plot = WIDTH - LABEL - 90.0;
-    let rows: Vec<(String, usize, &crate::perf::bench::RouteResult)> = {
-        let mut rows = Vec::new();
-        let names: Vec<&str> = {
-            let mut n: Vec<&str> = Vec::new();
-            for run in &report.runs {
-                for r in &run.routes {
-                    if !n.contains(&r.name.as_str()) {
-                        n.push(&r.name);
-                    }
-                }
-            }
-            n
-        };
-        for name in names {
-            for (i, run) in report.runs.iter().enumerate() {
-                if let Some(r) = run.routes.iter().find(|r| r.name == name) {
-                    let mode = r.mode.as_deref().unwrap_or("");
-                    rows.push((format!("{name} {mode} · {}", run.label), i, r));
-                }
-            }
-        }
-        rows
-    };
+    let rows = bench_rows(report);
     svg.title(&format!(
         "Requests per second ({} connections, {:.0} s per route)",
         report.connections, report.seconds
     ));
+    throughput_bars(&mut svg, &rows);
+    svg.title("Latency: p50 ● p90 ◆ p99 ▲ p99.9 | (log scale)");
+    latency_marks(&mut svg, &rows);
+    svg.y += 14.0;
+    svg.finish()
+}
+
+/// One row of the bench chart: its label, its run's index (the colour) and its result.
+type BenchRow<'a> = (String, usize, &'a RouteResult);
+
+/// The rows grouped by route (in first-seen order), one per run that measured it.
+fn bench_rows(report: &BenchReport) -> Vec<BenchRow<'_>> {
+    let mut names: Vec<&str> = Vec::new();
+    for r in report.runs.iter().flat_map(|run| &run.routes) {
+        if !names.contains(&r.name.as_str()) {
+            names.push(&r.name);
+        }
+    }
+    let mut rows = Vec::new();
+    for name in names {
+        for (i, run) in report.runs.iter().enumerate() {
+            if let Some(r) = run.routes.iter().find(|r| r.name == name) {
+                let mode = r.mode.as_deref().unwrap_or("");
+                rows.push((format!("{name} {mode} · {}", run.label), i, r));
+            }
+        }
+    }
+    rows
+}
+
+const PLOT: f64 = WIDTH - LABEL - 90.0;
+
+/// A bar per row, as long as its requests per second.
+fn throughput_bars(svg: &mut Svg, rows: &[BenchRow]) {
     let max_rps = rows
         .iter()
         .map(|(_, _, r)| r.load.requests_per_sec)
         .fold(1.0, f64::max);
-    for (label, run, r) in &rows {
+    for (label, run, r) in rows {
         let y = svg.y;
         svg.text(LABEL - 8.0, y + 14.0, "end", "", label);
-        let w = plot * r.load.requests_per_sec / max_rps;
+        let w = PLOT * r.load.requests_per_sec / max_rps;
         let _ = writeln!(
             svg.body,
             r#"<rect x="{LABEL}" y="{:.1}" width="{w:.1}" height="{:.1}" fill="{}"/>"#,
@@ -119,31 +131,25 @@ pub fn bench_svg(report: &BenchReport) -> String {
         );
         svg.y += ROW;
     }
-    svg.title("Latency: p50 ● p90 ◆ p99 ▲ p99.9 | (log scale)");
+}
+
+/// Per row, the latency percentiles on a shared log axis with decade grid lines.
+fn latency_marks(svg: &mut Svg, rows: &[BenchRow]) {
     let values = rows
         .iter()
         .flat_map(|(_, _, r)| [r.load.latency_us.p50, r.load.latency_us.p999]);
     let lo = values.clone().min().unwrap_or(1).max(1) as f64;
     let hi = values.max().unwrap_or(10).max(10) as f64;
     let (lo, hi) = ((lo / 1.5).log10(), (hi * 1.5).log10());
-    let x = |us: u64| LABEL + plot * ((us.max(1) as f64).log10() - lo) / (hi - lo);
+    let x = |us: u64| LABEL + PLOT * ((us.max(1) as f64).log10() - lo) / (hi - lo);
     let top = svg.y;
+    let bottom = top + ROW * rows.len() as f64;
     for decade in (lo.ceil() as i32)..=(hi.floor() as i32) {
         let us = 10f64.powi(decade) as u64;
-        svg.line(
-            (x(us), top),
-            (x(us), top + ROW * rows.len() as f64),
-            "stroke:#ddd",
-        );
-        svg.text(
-            x(us),
-            top + ROW * rows.len() as f64 + 12.0,
-            "middle",
-            "small",
-            &crate::perf::load::micros(us),
-        );
+        svg.line((x(us), top), (x(us), bottom), "stroke:#ddd");
+        svg.text(x(us), bottom + 12.0, "middle", "small", &micros(us));
     }
-    for (label, run, r) in &rows {
+    for (label, run, r) in rows {
         let y = svg.y + ROW / 2.0;
         let l = &r.load.latency_us;
         let color = PALETTE[run % PALETTE.len()];
@@ -166,12 +172,10 @@ pub fn bench_svg(report: &BenchReport) -> String {
             y + 4.0,
             "start",
             "small",
-            &format!("p99 {}", crate::perf::load::micros(l.p99)),
+            &format!("p99 {}", micros(l.p99)),
         );
         svg.y += ROW;
     }
-    svg.y += 14.0;
-    svg.finish()
 }
 
 /// Each route's median ratio B/A with its confidence interval, per repeated run, against
@@ -181,7 +185,6 @@ pub fn ab_svg(reports: &[AbReport]) -> String {
     let Some(first) = reports.first() else {
         return svg.finish();
     };
-    let plot = WIDTH - LABEL - 40.0;
     svg.title(&format!(
         "B/A req/s: geometric mean over forks, {:.0}% interval",
         first.settings.confidence * 100.0
@@ -201,6 +204,7 @@ pub fn ab_svg(reports: &[AbReport]) -> String {
         .filter(|v| v.is_finite());
     let lo = all.clone().fold(0.7_f64, f64::min).min(threshold - 0.05);
     let hi = all.fold(1.15_f64, f64::max);
+    let plot = WIDTH - LABEL - 40.0;
     let x = |ratio: f64| LABEL + plot * (ratio - lo) / (hi - lo);
     let rows = reports.len() * first.routes.len();
     let (top, bottom) = (svg.y, svg.y + ROW * rows as f64);
@@ -221,35 +225,40 @@ pub fn ab_svg(reports: &[AbReport]) -> String {
             let Some(r) = report.routes.get(i) else {
                 continue;
             };
-            let y = svg.y + ROW / 2.0;
             let label = if reports.len() > 1 {
                 format!("{} · run {}", route.name, run + 1)
             } else {
                 route.name.clone()
             };
-            svg.text(LABEL - 8.0, y + 4.0, "end", "", &label);
-            let color = if r.verdict == Verdict::Slower {
-                "#c33"
-            } else {
-                "#3b6fb6"
-            };
-            if r.ci_low.is_finite() && r.ci_high.is_finite() {
-                svg.line(
-                    (x(r.ci_low), y),
-                    (x(r.ci_high), y),
-                    &format!("stroke:{color};stroke-width:2"),
-                );
-            }
-            let _ = writeln!(
-                svg.body,
-                r#"<circle cx="{:.1}" cy="{y:.1}" r="4" fill="{color}"/>"#,
-                x(r.ratio)
-            );
-            svg.y += ROW;
+            ratio_row(&mut svg, &label, r, &x);
         }
     }
     svg.y += 14.0;
     svg.finish()
+}
+
+/// One route's B/A estimate (a dot) and interval (a line), red when judged slower.
+fn ratio_row(svg: &mut Svg, label: &str, r: &AbRoute, x: &dyn Fn(f64) -> f64) {
+    let y = svg.y + ROW / 2.0;
+    svg.text(LABEL - 8.0, y + 4.0, "end", "", label);
+    let color = if r.verdict == Verdict::Slower {
+        "#c33"
+    } else {
+        "#3b6fb6"
+    };
+    if r.ci_low.is_finite() && r.ci_high.is_finite() {
+        svg.line(
+            (x(r.ci_low), y),
+            (x(r.ci_high), y),
+            &format!("stroke:{color};stroke-width:2"),
+        );
+    }
+    let _ = writeln!(
+        svg.body,
+        r#"<circle cx="{:.1}" cy="{y:.1}" r="4" fill="{color}"/>"#,
+        x(r.ratio)
+    );
+    svg.y += ROW;
 }
 
 /// The power curve: per route, the share of comparisons judged slower against the
