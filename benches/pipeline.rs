@@ -10,11 +10,13 @@
 //! `BENCH_ROUNDS` sets the rounds of the overhead comparison (default 5),
 //! `BENCH_FIXTURE` and `BENCH_STACK` the fixture and stack (default hybrid-static, astro5).
 
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use astro_conform::paths;
-use astro_conform::pipeline::install::stack;
+use astro_conform::pipeline::install::stack::{self, InstalledStack};
+use astro_conform::pipeline::session::Session;
 
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_astro-conform")
@@ -51,10 +53,10 @@ fn main() {
         .unwrap_or(5);
 
     // Install the stacks in the shared cache first: installs are not what is measured.
-    let tools = stack::Tools::from_env().expect("node and npm");
+    let session = Session::with_progress(|m| eprintln!("{m}"));
     let mut installed = None;
     for s in stack::discover(&paths::stacks_dir()).unwrap() {
-        let i = stack::install(&s, &tools, &|m| eprintln!("{m}")).unwrap();
+        let i = session.installed(&s, None).unwrap();
         if s.name == stack_name {
             installed = Some(i);
         }
@@ -75,19 +77,7 @@ fn main() {
 
     // Plain `astro build` vs the harness's build of one fixture, alternating.
     let fixture = paths::fixtures_dir().join(&fixture_name);
-    let plain_dir = tempfile::tempdir().unwrap();
-    astro_conform::paths::copy_dir(&fixture, plain_dir.path()).unwrap();
-    std::os::unix::fs::symlink(
-        &installed.node_modules,
-        plain_dir.path().join("node_modules"),
-    )
-    .unwrap();
-    std::fs::write(
-        plain_dir.path().join("plain.config.mjs"),
-        "import config from './astro.config.mjs';\nimport node from '@astrojs/node';\n\
-         export default { ...config, adapter: node({ mode: 'standalone' }) };\n",
-    )
-    .unwrap();
+    let plain_dir = plain_copy(&fixture, &installed);
     let (mut plain, mut harness) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
         plain.push(timed(
@@ -106,13 +96,30 @@ fn main() {
             "--rebuild",
         ])));
     }
-    let (plain, harness) = (median(plain), median(harness));
-    let overhead = harness.as_secs_f64() / plain.as_secs_f64() - 1.0;
-    let warm_share = warm.as_secs_f64() / cold.as_secs_f64();
-
     println!(
         "astro-conform pipeline (fixture {fixture_name}, stack {stack_name}, {rounds} rounds)"
     );
+    print_results((cold, warm), (median(plain), median(harness)));
+}
+
+/// A copy of `fixture` with the stack's `node_modules` and a config that adds the node
+/// adapter: what a user would build by hand.
+fn plain_copy(fixture: &Path, installed: &InstalledStack) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    paths::copy_dir(fixture, dir.path()).unwrap();
+    std::os::unix::fs::symlink(&installed.node_modules, dir.path().join("node_modules")).unwrap();
+    std::fs::write(
+        dir.path().join("plain.config.mjs"),
+        "import config from './astro.config.mjs';\nimport node from '@astrojs/node';\n\
+         export default { ...config, adapter: node({ mode: 'standalone' }) };\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn print_results((cold, warm): (Duration, Duration), (plain, harness): (Duration, Duration)) {
+    let overhead = harness.as_secs_f64() / plain.as_secs_f64() - 1.0;
+    let warm_share = warm.as_secs_f64() / cold.as_secs_f64();
     println!(
         "  run, cold (no build cached):       {:>8.2} s",
         cold.as_secs_f64()

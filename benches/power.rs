@@ -13,9 +13,9 @@
 use std::time::Instant;
 
 use astro_conform::paths;
-use astro_conform::perf::ab::{self, AbSettings};
+use astro_conform::perf::ab::{self, AbReport, AbSettings};
 use astro_conform::perf::bench::Settings;
-use astro_conform::perf::variant::{self, Variant};
+use astro_conform::perf::variant::{self, Prepared, Variant};
 use astro_conform::perf::{plot, power};
 use astro_conform::pipeline::serve::cpu::Placement;
 use astro_conform::pipeline::session::Session;
@@ -52,7 +52,6 @@ fn main() {
         .split(',')
         .map(|s| s.trim().to_string())
         .collect();
-    let stack = var("POWER_STACK", "astro7");
     let out = paths::cache_dir().join("power");
     std::fs::create_dir_all(&out).expect("create the output folder");
 
@@ -70,7 +69,7 @@ fn main() {
     let session = Session::with_progress(|m| eprintln!("{m}"));
     let a_variant = Variant {
         project: project.clone(),
-        stack: stack.clone(),
+        stack: var("POWER_STACK", "astro7"),
         adapter: "node".into(),
         env: Default::default(),
     };
@@ -87,36 +86,9 @@ fn main() {
         }
         let b =
             variant::prepare(&b_variant, &session, &routes, placement.server).expect("prepare B");
-        let mut reports = Vec::new();
-        for run in 0..repeats {
-            let progress = |m: &str| {
-                eprint!(
-                    "\r\x1b[K{:.0}% run {}/{repeats}: {m}",
-                    level * 100.0,
-                    run + 1
-                )
-            };
-            let report =
-                ab::ab(&a, &b, &settings, &ab_settings, &progress).expect("A/B comparison");
-            eprintln!(
-                "\r\x1b[K{:.0}% run {}/{repeats}: {}",
-                level * 100.0,
-                run + 1,
-                report
-                    .routes
-                    .iter()
-                    .map(|r| format!(
-                        "{} {:.3} {:?} ({} forks)",
-                        r.name,
-                        r.ratio,
-                        r.verdict,
-                        r.forks.len()
-                    ))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            reports.push(report);
-        }
+        let reports: Vec<_> = (0..repeats)
+            .map(|run| compare(&a, &b, (&settings, &ab_settings), level, (run, repeats)))
+            .collect();
         results.push(power::PowerLevel::of(level, &reports));
         // Written after every level, so an interrupted run keeps what it measured.
         std::fs::write(
@@ -127,6 +99,17 @@ fn main() {
         std::fs::write(out.join("power.svg"), plot::power_svg(&results)).expect("write power.svg");
     }
     println!("{}", power::table(&results));
+    print_settings(&ab_settings, &settings, levels.len() * repeats, started);
+    eprintln!("wrote {} and power.svg", out.join("power.json").display());
+}
+
+/// The settings the comparisons ran with, their number and the time they took.
+fn print_settings(
+    ab_settings: &AbSettings,
+    settings: &Settings,
+    comparisons: usize,
+    started: Instant,
+) {
     println!(
         "Default settings: threshold {:.0}%, {:.0}% confidence, {}–{} forks of {} side-by-side rounds of {:.2} s \
          after {:.1} s warm-up per server and route; {} connections. {} comparisons in {:.0} min.",
@@ -138,8 +121,35 @@ fn main() {
         settings.duration.as_secs_f64(),
         settings.warmup.as_secs_f64(),
         settings.connections,
-        levels.len() * repeats,
+        comparisons,
         started.elapsed().as_secs_f64() / 60.0
     );
-    eprintln!("wrote {} and power.svg", out.join("power.json").display());
+}
+
+/// One A/B comparison at a burn level, with a progress line and a summary line.
+fn compare(
+    a: &Prepared,
+    b: &Prepared,
+    (settings, ab_settings): (&Settings, &AbSettings),
+    level: f64,
+    (run, repeats): (usize, usize),
+) -> AbReport {
+    let tag = format!("{:.0}% run {}/{repeats}", level * 100.0, run + 1);
+    let progress = |m: &str| eprint!("\r\x1b[K{tag}: {m}");
+    let report = ab::ab(a, b, settings, ab_settings, &progress).expect("A/B comparison");
+    let summary: Vec<String> = report
+        .routes
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {:.3} {:?} ({} forks)",
+                r.name,
+                r.ratio,
+                r.verdict,
+                r.forks.len()
+            )
+        })
+        .collect();
+    eprintln!("\r\x1b[K{tag}: {}", summary.join(", "));
+    report
 }

@@ -16,7 +16,7 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput, criterion_group};
 
 use astro_conform::perf::bench;
-use astro_conform::perf::load::{self, LoadOptions};
+use astro_conform::perf::load::{self, LoadOptions, Target};
 use astro_conform::perf::variant::{self, Variant};
 use astro_conform::pipeline::serve::cpu::{self, Placement};
 use astro_conform::pipeline::session::Session;
@@ -26,6 +26,24 @@ fn connections() -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(8)
+}
+
+/// The time `iters` requests take through the load generator (closed loop); panics on
+/// errors or non-2xx answers, which would make the time meaningless.
+async fn time_requests(target: Target, iters: u64) -> Duration {
+    let options = LoadOptions {
+        connections: connections().min(iters.max(1) as usize),
+        duration: Duration::from_secs(600),
+        timeout: Duration::from_secs(10),
+        requests: Some(iters),
+        ..LoadOptions::new(target)
+    };
+    let started = std::time::Instant::now();
+    let report = load::run_async(&options).await.expect("load");
+    if let Some(why) = bench::untrustworthy(&report) {
+        panic!("{}: {why}", options.target.url);
+    }
+    started.elapsed()
 }
 
 fn render(c: &mut Criterion) {
@@ -61,23 +79,8 @@ fn render(c: &mut Criterion) {
                 None => route.spec.name.clone(),
             };
             group.bench_function(name, |b| {
-                b.to_async(&runtime).iter_custom(|iters| {
-                    let options = LoadOptions {
-                        connections: connections().min(iters.max(1) as usize),
-                        duration: Duration::from_secs(600),
-                        timeout: Duration::from_secs(10),
-                        requests: Some(iters),
-                        ..LoadOptions::new(route.target.clone())
-                    };
-                    async move {
-                        let started = std::time::Instant::now();
-                        let report = load::run_async(&options).await.expect("load");
-                        if let Some(why) = bench::untrustworthy(&report) {
-                            panic!("{}: {why}", options.target.url);
-                        }
-                        started.elapsed()
-                    }
-                })
+                b.to_async(&runtime)
+                    .iter_custom(|iters| time_requests(route.target.clone(), iters))
             });
         }
         group.finish();
