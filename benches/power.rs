@@ -91,12 +91,7 @@ fn main() {
             .collect();
         results.push(power::PowerLevel::of(level, &reports));
         // Written after every level, so an interrupted run keeps what it measured.
-        std::fs::write(
-            out.join("power.json"),
-            serde_json::to_string_pretty(&(&ab_settings, &results)).unwrap(),
-        )
-        .expect("write power.json");
-        std::fs::write(out.join("power.svg"), plot::power_svg(&results)).expect("write power.svg");
+        save(&out, &ab_settings, &results);
     }
     println!("{}", power::table(&results));
     print_settings(&ab_settings, &settings, levels.len() * repeats, started);
@@ -124,6 +119,16 @@ fn print_settings(
         comparisons,
         started.elapsed().as_secs_f64() / 60.0
     );
+}
+
+/// Writes power.json and power.svg into `out`.
+fn save(out: &std::path::Path, ab_settings: &AbSettings, results: &[power::PowerLevel]) {
+    std::fs::write(
+        out.join("power.json"),
+        serde_json::to_string_pretty(&(ab_settings, results)).unwrap(),
+    )
+    .expect("write power.json");
+    std::fs::write(out.join("power.svg"), plot::power_svg(results)).expect("write power.svg");
 }
 
 /// One A/B comparison at a burn level, with a progress line and a summary line.

@@ -101,8 +101,13 @@ fn ab_flags_a_much_slower_render_and_not_a_and_a() {
         "{}",
         explain(&output)
     );
+}
 
-    // A route that answers 404 gives no number.
+/// A route that answers 404 gives no number.
+#[test]
+fn a_route_that_answers_404_is_not_a_render() {
+    let _machine = crate::support::shared_machine();
+    let tmp = tempfile::tempdir().unwrap();
     let broken = tmp.path().join("bench-routes-broken");
     paths::copy_dir(&paths::fixtures_dir().join("bench-routes"), &broken).unwrap();
     std::fs::write(

@@ -19,7 +19,7 @@ use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 
 use astro_conform::pipeline::build::{self, Adapter, BuildRequest};
 use astro_conform::pipeline::classify::buildlog;
-use astro_conform::pipeline::classify::{self, Mode};
+use astro_conform::pipeline::classify::{self, Classification, Mode};
 use astro_conform::pipeline::install::stack::InstalledStack;
 use astro_conform::pipeline::model::{self, Kind};
 use astro_conform::{paths, suite};
@@ -209,6 +209,42 @@ impl Site {
 }
 
 /// Builds `site` and compares Astro with the model; `Err` lists every difference.
+/// Where a parametrised ▶ route's files differ from the ones the model derives from the
+/// generated values.
+fn file_mismatches(
+    site: &Site,
+    prediction: &model::Prediction,
+    actual: &Classification,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (i, r) in site.routes.iter().enumerate() {
+        let source = format!("src/pages/{}", r.path());
+        let (Some(p), Some(a)) = (prediction.route(&source), actual.route(&source)) else {
+            continue;
+        };
+        if p.mode != Mode::Prerendered || a.mode != Mode::Prerendered {
+            continue;
+        }
+        let values = r.values(i);
+        let mut expected: Vec<String> = if values.is_empty() {
+            vec![model::built_file(&p.pattern, r.kind(), &[])]
+        } else {
+            values
+                .iter()
+                .map(|v| model::built_file(&p.pattern, r.kind(), &[v]))
+                .collect()
+        };
+        expected.sort();
+        if a.files != expected {
+            problems.push(format!(
+                "{source}: the model expects the files {expected:?}, Astro wrote {:?}",
+                a.files
+            ));
+        }
+    }
+    problems
+}
+
 fn check_site(site: &Site, installed: &InstalledStack) -> Result<(), String> {
     let dir = tempfile::tempdir().unwrap();
     site.write(dir.path());
@@ -248,31 +284,7 @@ fn check_site(site: &Site, installed: &InstalledStack) -> Result<(), String> {
         None => {
             let actual = classify::classify(&built).map_err(|e| e.to_string())?;
             problems.extend(suite::model_mismatches(&prediction, &actual));
-            for (i, r) in site.routes.iter().enumerate() {
-                let source = format!("src/pages/{}", r.path());
-                let (Some(p), Some(a)) = (prediction.route(&source), actual.route(&source)) else {
-                    continue;
-                };
-                if p.mode != Mode::Prerendered || a.mode != Mode::Prerendered {
-                    continue;
-                }
-                let values = r.values(i);
-                let mut expected: Vec<String> = if values.is_empty() {
-                    vec![model::built_file(&p.pattern, r.kind(), &[])]
-                } else {
-                    values
-                        .iter()
-                        .map(|v| model::built_file(&p.pattern, r.kind(), &[v]))
-                        .collect()
-                };
-                expected.sort();
-                if a.files != expected {
-                    problems.push(format!(
-                        "{source}: the model expects the files {expected:?}, Astro wrote {:?}",
-                        a.files
-                    ));
-                }
-            }
+            problems.extend(file_mismatches(site, &prediction, &actual));
         }
     }
     if problems.is_empty() {

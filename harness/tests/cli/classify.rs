@@ -144,9 +144,8 @@ fn a_failing_build_shows_the_tail_of_astros_log() {
     );
 }
 
-#[test]
-fn explain_predicts_says_why_and_lints_with_codes_lines_and_fixes() {
-    let _machine = crate::support::shared_machine();
+/// A project whose flags and APIs draw every kind of lint.
+fn linted_project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     write(
         dir.path(),
@@ -170,6 +169,13 @@ fn explain_predicts_says_why_and_lints_with_codes_lines_and_fixes() {
             ("src/pages/_hidden.astro", "<p>not a route</p>\n"),
         ],
     );
+    dir
+}
+
+#[test]
+fn explain_predicts_says_why_and_lints_with_codes_lines_and_fixes() {
+    let _machine = crate::support::shared_machine();
+    let dir = linted_project();
     let project = dir.path().to_str().unwrap();
     let out = astro_conform(&["explain", project], &[]);
     let (stdout, stderr) = text(&out);
@@ -192,7 +198,13 @@ fn explain_predicts_says_why_and_lints_with_codes_lines_and_fixes() {
         assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
     }
     assert!(!stdout.contains("_hidden"), "{stdout}");
+}
 
+#[test]
+fn explain_exits_by_severity_and_prints_json() {
+    let _machine = crate::support::shared_machine();
+    let dir = linted_project();
+    let project = dir.path().to_str().unwrap();
     // With an adapter assumed, only warnings remain: exit 0, unless warnings are denied.
     let ok = astro_conform(&["explain", project, "--adapter", "yes"], &[]);
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok).0);

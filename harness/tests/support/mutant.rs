@@ -172,6 +172,51 @@ async fn handle(
 }
 
 /// Sends `req` upstream and returns the (mutated) response.
+/// The upstream body as the mutation passes it on: cut, buffered, rewritten or as is.
+async fn mutate_body(upstream: reqwest::Response, state: &State, key: &str) -> ProxyBody {
+    let is = |kind: &str| {
+        upstream
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains(kind))
+    };
+    let rewrite: Option<fn(&str) -> String> = match state.mutation {
+        Mutation::Html if is("text/html") => Some(rewrite_html),
+        Mutation::Json if is("json") => Some(rewrite_json),
+        _ => None,
+    };
+    let chunks = upstream.bytes_stream();
+    match state.mutation {
+        Mutation::Truncate => {
+            let whole = collect_what_arrives(chunks).await;
+            let half = whole.slice(..whole.len() / 2);
+            // The pause lets the half go out before the connection is cut.
+            let broken = futures_util::stream::iter([Ok(Frame::data(half))]).chain(
+                futures_util::stream::once(async {
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    Err(std::io::Error::other("cut by the mutant proxy"))
+                }),
+            );
+            BodyExt::boxed(StreamBody::new(broken))
+        }
+        Mutation::Buffer | Mutation::Rebuilt | Mutation::Frozen => {
+            let whole = collect_what_arrives(chunks).await;
+            full(whole_body(state, key, whole))
+        }
+        _ => {
+            let mapped = chunks.map(move |chunk| match chunk {
+                Ok(bytes) => Ok(Frame::data(match rewrite {
+                    Some(f) => Bytes::from(f(&String::from_utf8_lossy(&bytes))),
+                    None => bytes,
+                })),
+                Err(e) => Err(std::io::Error::other(e)),
+            });
+            BodyExt::boxed(StreamBody::new(mapped))
+        }
+    }
+}
+
 async fn forward(req: Request<Incoming>, state: &State) -> Result<Response<ProxyBody>, String> {
     let (parts, body) = req.into_parts();
     let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
@@ -205,47 +250,7 @@ async fn forward(req: Request<Incoming>, state: &State) -> Result<Response<Proxy
     }
     mutate_head(&mut response, state.mutation);
 
-    let is = |kind: &str| {
-        upstream
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains(kind))
-    };
-    let rewrite: Option<fn(&str) -> String> = match state.mutation {
-        Mutation::Html if is("text/html") => Some(rewrite_html),
-        Mutation::Json if is("json") => Some(rewrite_json),
-        _ => None,
-    };
-    let chunks = upstream.bytes_stream();
-    *response.body_mut() = match state.mutation {
-        Mutation::Truncate => {
-            let whole = collect_what_arrives(chunks).await;
-            let half = whole.slice(..whole.len() / 2);
-            // The pause lets the half go out before the connection is cut.
-            let broken = futures_util::stream::iter([Ok(Frame::data(half))]).chain(
-                futures_util::stream::once(async {
-                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-                    Err(std::io::Error::other("cut by the mutant proxy"))
-                }),
-            );
-            BodyExt::boxed(StreamBody::new(broken))
-        }
-        Mutation::Buffer | Mutation::Rebuilt | Mutation::Frozen => {
-            let whole = collect_what_arrives(chunks).await;
-            full(whole_body(state, &key, whole))
-        }
-        _ => {
-            let mapped = chunks.map(move |chunk| match chunk {
-                Ok(bytes) => Ok(Frame::data(match rewrite {
-                    Some(f) => Bytes::from(f(&String::from_utf8_lossy(&bytes))),
-                    None => bytes,
-                })),
-                Err(e) => Err(std::io::Error::other(e)),
-            });
-            BodyExt::boxed(StreamBody::new(mapped))
-        }
-    };
+    *response.body_mut() = mutate_body(upstream, state, &key).await;
     Ok(response)
 }
 
