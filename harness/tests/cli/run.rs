@@ -1,6 +1,7 @@
 //! `run` and `adapters`: listing, profiles, and Ctrl-C.
 
 use std::fs;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::classify::unseen_server_project;
@@ -86,17 +87,21 @@ fn an_unknown_adapter_is_named_with_the_known_ones() {
     );
 }
 
+/// `adapters/node.toml`, edited, written as `dir/mine.toml`.
+fn node_profile_edited(dir: &Path, edit: impl Fn(&str) -> String) -> PathBuf {
+    let node =
+        fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/adapters/node.toml")).unwrap();
+    write(dir, &[("mine.toml", &edit(&node))]);
+    dir.join("mine.toml")
+}
+
 #[test]
 fn a_bad_profile_names_file_line_and_key() {
     let _machine = crate::support::shared_machine();
     let dir = tempfile::tempdir().unwrap();
-    let node = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/adapters/node.toml"))
-        .unwrap();
-    write(
-        dir.path(),
-        &[("mine.toml", &node.replace("[serve]", "[serve]\nport = 1"))],
-    );
-    let profile = dir.path().join("mine.toml");
+    let profile = node_profile_edited(dir.path(), |node| {
+        node.replace("[serve]", "[serve]\nport = 1")
+    });
     let out = astro_conform(
         &["run", "--adapter", profile.to_str().unwrap(), "--list"],
         &[],
@@ -105,22 +110,18 @@ fn a_bad_profile_names_file_line_and_key() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr.contains("mine.toml:"), "{stderr}");
     assert!(stderr.contains("unknown field `port`"), "{stderr}");
+    // The line itself, with a caret under the key.
+    assert!(stderr.contains(" | port = 1\n"), "{stderr}");
+    assert!(stderr.contains(" | ^"), "{stderr}");
 }
 
 #[test]
 fn a_profile_without_its_lockfile_says_how_to_make_one() {
     let _machine = crate::support::shared_machine();
     let dir = tempfile::tempdir().unwrap();
-    let node = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/adapters/node.toml"))
-        .unwrap();
-    write(
-        dir.path(),
-        &[(
-            "mine.toml",
-            &format!("{node}\n[packages]\nleft-pad = \"1.3.0\"\n"),
-        )],
-    );
-    let profile = dir.path().join("mine.toml");
+    let profile = node_profile_edited(dir.path(), |node| {
+        format!("{node}\n[packages]\nleft-pad = \"1.3.0\"\n")
+    });
     let out = astro_conform(
         &[
             "run",
