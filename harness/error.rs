@@ -121,7 +121,10 @@ impl fmt::Display for Located {
 
 /// Parses TOML strictly into `T` (the types deny unknown fields); an error points at the
 /// offending key or value of `file`.
-pub fn parse_toml<T: serde::de::DeserializeOwned>(file: &Path, text: &str) -> Result<T, Located> {
+pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(
+    file: &Path,
+    text: &str,
+) -> Result<T, Located> {
     toml::from_str(text).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
         Located::at(file, text, offset, e.message().trim())

@@ -35,12 +35,12 @@ pub fn cache_dir() -> PathBuf {
 }
 
 /// True when `ASTRO_CONFORM_KEEP=1`: failed build workdirs are kept and their path printed.
-pub fn keep_workdirs() -> bool {
+pub(crate) fn keep_workdirs() -> bool {
     std::env::var("ASTRO_CONFORM_KEEP").is_ok_and(|v| v == "1")
 }
 
 /// `path` relative to `base` when it lies below it, else `path` itself.
-pub fn relative_to<'a>(path: &'a Path, base: &Path) -> &'a Path {
+pub(crate) fn relative_to<'a>(path: &'a Path, base: &Path) -> &'a Path {
     path.strip_prefix(base).unwrap_or(path)
 }
 

@@ -72,11 +72,6 @@ impl BenchReport {
     }
 }
 
-/// Where `--save NAME` keeps baselines by default.
-pub fn baselines_dir() -> PathBuf {
-    PathBuf::from(".astro-conform/baselines")
-}
-
 /// The file of baseline `name` in `dir`.
 pub fn baseline_file(dir: &Path, name: &str) -> Result<PathBuf, BenchError> {
     let ok = !name.is_empty()

@@ -100,7 +100,7 @@ pub struct Settings {
 }
 
 /// Loads `route` for `duration` with the settings' connections, timeout and core.
-pub fn load_route(
+pub(crate) fn load_route(
     route: &ServedRoute,
     settings: &Settings,
     duration: Duration,
@@ -200,7 +200,7 @@ pub fn bench(
 }
 
 /// Said under a table where a measurement's load generator used nearly a full core.
-pub const GENERATOR_LIMITED_NOTE: &str = "LIMITED: the load generator used nearly a full core \
+pub(crate) const GENERATOR_LIMITED_NOTE: &str = "LIMITED: the load generator used nearly a full core \
      there, so the server may not have been the bottleneck; the rate is a floor.\n";
 
 /// The load generator's share of a core, `LIMITED` when it was near a full core.
@@ -279,7 +279,7 @@ impl BenchReport {
 }
 
 /// Columns padded to their widest cell; the columns in `right` aligned right.
-pub fn format_table(rows: &[Vec<String>], right: &[usize]) -> String {
+pub(crate) fn format_table(rows: &[Vec<String>], right: &[usize]) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
         .map(|c| {

@@ -94,7 +94,7 @@ impl PowerLevel {
 
 /// The slowdown a B/A ratio of req/s means: `1 / ratio - 1` (0.10: each request took
 /// 10% longer).
-pub fn slowdown_of(ratio: f64) -> f64 {
+pub(crate) fn slowdown_of(ratio: f64) -> f64 {
     1.0 / ratio - 1.0
 }
 
@@ -140,7 +140,7 @@ pub fn parse_levels(text: &str) -> Option<Vec<f64>> {
 
 /// Per route, each level's measured slowdown (from the median B/A) and the share of its
 /// comparisons judged slower, for the chart.
-pub fn detection_rates(levels: &[PowerLevel]) -> BTreeMap<String, Vec<(f64, f64)>> {
+pub(crate) fn detection_rates(levels: &[PowerLevel]) -> BTreeMap<String, Vec<(f64, f64)>> {
     let mut out: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
     for level in levels {
         for r in &level.routes {

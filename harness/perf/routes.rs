@@ -9,7 +9,7 @@ use crate::error::{IoError, Located, parse_toml};
 use crate::perf::bench::BenchError;
 
 /// The file in a project that lists the routes to measure.
-pub const ROUTES_FILE: &str = "bench.toml";
+pub(crate) const ROUTES_FILE: &str = "bench.toml";
 
 /// One route to load.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,7 +34,7 @@ struct RoutesFile {
 }
 
 /// Reads `<project>/bench.toml`, keeping the routes named in `only` (all when empty).
-pub fn read_routes(project: &Path, only: &[String]) -> Result<Vec<RouteSpec>, BenchError> {
+pub(crate) fn read_routes(project: &Path, only: &[String]) -> Result<Vec<RouteSpec>, BenchError> {
     let file = project.join(ROUTES_FILE);
     let text = match std::fs::read_to_string(&file) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

@@ -19,7 +19,7 @@ pub fn median(values: &[f64]) -> f64 {
 }
 
 /// The arithmetic mean; `NaN` when empty.
-pub fn mean(values: &[f64]) -> f64 {
+pub(crate) fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len() as f64
 }
 
@@ -33,7 +33,7 @@ pub struct Interval {
 
 /// The Student-t interval for the mean of `values` at two-sided `confidence` (e.g. 0.95).
 /// `None` for fewer than two values, where no spread can be estimated.
-pub fn t_interval(values: &[f64], confidence: f64) -> Option<Interval> {
+pub(crate) fn t_interval(values: &[f64], confidence: f64) -> Option<Interval> {
     let n = values.len();
     if n < 2 {
         return None;

@@ -168,7 +168,7 @@ impl Session {
 }
 
 /// Fails, listing what the adapter wrote, when the build lacks the profile's server entry.
-pub fn check_entry(build: &Build, profile: &Profile) -> Result<(), SessionError> {
+pub(crate) fn check_entry(build: &Build, profile: &Profile) -> Result<(), SessionError> {
     let entry = profile.entry(build);
     if entry.exists() {
         return Ok(());

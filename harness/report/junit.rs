@@ -73,7 +73,7 @@ fn testcase(out: &mut String, adapter: &str, row: &str, cell: &Cell) {
 }
 
 /// Escapes text for XML attributes and content, dropping characters XML 1.0 forbids.
-pub fn xml_escape(text: &str) -> String {
+pub(crate) fn xml_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         match ch {

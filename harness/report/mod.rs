@@ -88,7 +88,7 @@ pub struct Matrix {
 }
 
 /// The first informative line of a failure message, shortened.
-pub fn one_line(message: &str) -> String {
+pub(crate) fn one_line(message: &str) -> String {
     let mut lines = message.lines().map(str::trim).filter(|l| !l.is_empty());
     let first = lines.next().unwrap_or_default();
     let line = match lines.next() {
@@ -230,8 +230,6 @@ impl Matrix {
 mod junit;
 mod markdown;
 mod text;
-
-pub use junit::xml_escape;
 
 #[cfg(test)]
 mod tests;

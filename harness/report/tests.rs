@@ -112,5 +112,5 @@ fn regressions_are_new_failures_only() {
 
 #[test]
 fn xml_escape_drops_control_characters() {
-    assert_eq!(xml_escape("a\u{1b}[31m<b>"), "a[31m&lt;b&gt;");
+    assert_eq!(junit::xml_escape("a\u{1b}[31m<b>"), "a[31m&lt;b&gt;");
 }

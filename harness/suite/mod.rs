@@ -14,7 +14,7 @@ pub use failure::Failure;
 pub use plan::{Check, Outcome, Status, Trial, Work, select_stacks, trials};
 pub use request::{RequestFailure, Target, run_request};
 pub use runner::Runner;
-pub use snapshot::{SnapshotMismatch, assert_snapshot};
+pub use snapshot::SnapshotMismatch;
 
 #[cfg(test)]
 mod tests;

@@ -22,7 +22,7 @@ pub struct SnapshotMismatch {
 
 /// Compares `value` with `<dir>/<name>.snap` through insta (so `cargo insta review`
 /// works); in CI (`CI` set) nothing is written and a missing snapshot fails.
-pub fn assert_snapshot(dir: &Path, name: &str, value: &str) -> Result<(), SnapshotMismatch> {
+pub(crate) fn assert_snapshot(dir: &Path, name: &str, value: &str) -> Result<(), SnapshotMismatch> {
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(dir);
     settings.set_prepend_module_to_snapshot(false);

@@ -9,7 +9,8 @@ mod report;
 mod target;
 mod worker;
 
-pub use report::{GENERATOR_LIMITED, Latency, LoadReport, micros};
+pub(crate) use report::{GENERATOR_LIMITED, micros};
+pub use report::{Latency, LoadReport};
 pub use target::Target;
 use worker::{Tally, Worker};
 

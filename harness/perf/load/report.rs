@@ -55,7 +55,7 @@ pub struct LoadReport {
 }
 
 /// Above this share of a core, the load generator may be what limits the rate measured.
-pub const GENERATOR_LIMITED: f64 = 0.9;
+pub(crate) const GENERATOR_LIMITED: f64 = 0.9;
 
 impl LoadReport {
     /// Failed requests in all.
@@ -118,7 +118,7 @@ fn join_counts(items: impl Iterator<Item = (String, u64)>) -> String {
 }
 
 /// `1.23 ms` style.
-pub fn micros(us: u64) -> String {
+pub(crate) fn micros(us: u64) -> String {
     match us {
         0..1_000 => format!("{us} µs"),
         1_000..1_000_000 => format!("{:.2} ms", us as f64 / 1e3),

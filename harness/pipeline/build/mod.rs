@@ -21,13 +21,13 @@ use crate::pipeline::install::stack::InstalledStack;
 use process::ProcessError;
 
 /// The probe integration's source, written into every workdir.
-pub const PROBE_SOURCE: &str = include_str!("probe/probe.mjs");
+pub(crate) const PROBE_SOURCE: &str = include_str!("probe/probe.mjs");
 
 /// Bumped when the build procedure changes in a way that invalidates cached builds.
 const BUILD_FORMAT: &str = "2";
 
 /// Folder inside the workdir for the harness's own files.
-pub const HARNESS_DIR: &str = ".astro-conform";
+pub(crate) const HARNESS_DIR: &str = ".astro-conform";
 
 /// Config file names Astro looks for, in its order.
 const CONFIG_NAMES: [&str; 6] = [
@@ -234,7 +234,7 @@ pub struct BuildFailed {
 }
 
 /// The project's config file, if it has one.
-pub fn find_config(project: &Path) -> Option<&'static str> {
+pub(crate) fn find_config(project: &Path) -> Option<&'static str> {
     CONFIG_NAMES.into_iter().find(|n| project.join(n).is_file())
 }
 

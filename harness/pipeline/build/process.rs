@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 static LIVE_GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
 
 /// How much of a log the error messages quote.
-pub const LOG_TAIL_LINES: usize = 30;
+pub(crate) const LOG_TAIL_LINES: usize = 30;
 
 /// Errors of running a child process.
 #[derive(Debug, thiserror::Error)]
@@ -59,7 +59,7 @@ pub fn install_quiet_panic_hook() {
 }
 
 /// Sends SIGKILL to every process group this process started and still tracks.
-pub fn kill_all_groups() {
+pub(crate) fn kill_all_groups() {
     let groups = LIVE_GROUPS.lock().map(|g| g.clone()).unwrap_or_default();
     for pgid in groups {
         kill_group(pgid);
@@ -146,7 +146,7 @@ impl Drop for GroupGuard {
 
 /// Runs `cmd` to completion with stdout and stderr appended to `log`, killing its
 /// process group when `timeout` passes.
-pub fn run_logged(
+pub(crate) fn run_logged(
     cmd: &mut Command,
     log: &Path,
     timeout: Duration,
@@ -185,7 +185,7 @@ pub fn log_tail(path: &Path, lines: usize) -> String {
 }
 
 /// The last `lines` non-empty-trailing lines of `text`, each indented by two spaces.
-pub fn tail_lines(text: &str, lines: usize) -> String {
+pub(crate) fn tail_lines(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.trim_end().lines().collect();
     let start = all.len().saturating_sub(lines);
     if all.is_empty() {

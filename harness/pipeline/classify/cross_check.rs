@@ -61,7 +61,11 @@ fn would_be_files(route: &Route) -> Vec<String> {
 
 /// Cross-checks the probe's decision against the build log and the client output dir.
 /// Returns every disagreement; empty means all three sources agree.
-pub fn cross_check(c: &Classification, log: &PrerenderLog, client_dir: &Path) -> Vec<Disagreement> {
+pub(crate) fn cross_check(
+    c: &Classification,
+    log: &PrerenderLog,
+    client_dir: &Path,
+) -> Vec<Disagreement> {
     let sources = Sources {
         log,
         logged: log.files().collect(),

@@ -326,7 +326,8 @@ fn route_source(r: &ProbeRoute) -> String {
 
 mod cross_check;
 
-pub use cross_check::{Disagreement, cross_check};
+pub use cross_check::Disagreement;
+pub(crate) use cross_check::cross_check;
 
 mod verified;
 pub use verified::{ClassifyError, classify};

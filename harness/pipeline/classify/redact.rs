@@ -20,7 +20,7 @@ pub struct Step {
 
 /// The steps, in the order they run. Paths go first (they may contain digits that later
 /// steps would otherwise rewrite), content hashes last.
-pub const STEPS: &[Step] = &[
+pub(crate) const STEPS: &[Step] = &[
     Step {
         name: "ansi",
         apply: ansi,

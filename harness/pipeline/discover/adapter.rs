@@ -17,7 +17,7 @@ use crate::pipeline::build::{Adapter, Build};
 use crate::pipeline::install::stack::{Stack, StackError};
 
 /// The placeholders a profile's `[serve]` strings may use.
-pub const PLACEHOLDERS: [&str; 8] = [
+pub(crate) const PLACEHOLDERS: [&str; 8] = [
     "node",
     "project",
     "modules",
@@ -340,7 +340,7 @@ fn unknown_placeholder(s: &str) -> Option<&str> {
 }
 
 /// True when `text` matches `pattern`, where `*` matches any run of characters.
-pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+pub(crate) fn wildcard_match(pattern: &str, text: &str) -> bool {
     let parts: Vec<&str> = pattern.split('*').collect();
     if parts.len() == 1 {
         return pattern == text;

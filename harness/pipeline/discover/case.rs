@@ -148,7 +148,7 @@ impl Fixture {
 }
 
 /// Parses the text of a `case.toml`; errors carry file, line, column and the key.
-pub fn parse_case(file: &Path, text: &str) -> Result<Case, CaseError> {
+pub(crate) fn parse_case(file: &Path, text: &str) -> Result<Case, CaseError> {
     Ok(parse_toml(file, text)?)
 }
 

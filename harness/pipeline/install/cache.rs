@@ -9,7 +9,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 /// The file whose presence marks a finished entry.
-pub const COMPLETE_MARKER: &str = ".astro-conform-complete";
+pub(crate) const COMPLETE_MARKER: &str = ".astro-conform-complete";
 
 /// A hex digest of everything that goes into a cache key.
 #[derive(Default)]

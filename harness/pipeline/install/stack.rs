@@ -135,7 +135,7 @@ pub fn find(dir: &Path, name: &str) -> Result<Stack, StackError> {
 
 /// True when `version` satisfies the npm range `range` (`||` alternatives of
 /// space-separated comparators; a bare version means exactly that version).
-pub fn node_range_matches(range: &str, version: &semver::Version) -> bool {
+pub(crate) fn node_range_matches(range: &str, version: &semver::Version) -> bool {
     let range = range.trim();
     if range.is_empty() || range == "*" {
         return true;

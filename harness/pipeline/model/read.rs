@@ -256,7 +256,7 @@ pub(super) fn route_file(source: &str, in_pages: &Path, text: &str) -> Option<Ro
 }
 
 /// The flag as Astro reads it (see [`FLAG`]), else what looks like one.
-pub fn read_flag(text: &str) -> Flag {
+pub(crate) fn read_flag(text: &str) -> Flag {
     if let Some(c) = FLAG.captures(text) {
         let at = c.get(1).map_or(0, |m| m.start());
         return Flag::Literal {

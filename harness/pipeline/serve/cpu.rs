@@ -4,7 +4,7 @@ use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 /// The cores this process may run on, in order.
-pub fn allowed() -> Vec<usize> {
+pub(crate) fn allowed() -> Vec<usize> {
     // SAFETY: `set` is a plain bit set owned by this frame; the call only writes into it.
     unsafe {
         let mut set: libc::cpu_set_t = std::mem::zeroed();
@@ -64,7 +64,7 @@ pub fn pin_current_thread(cpu: usize) -> std::io::Result<()> {
 }
 
 /// Makes `cmd`'s process (and every thread and child it starts) run on `cpu` only.
-pub fn pin_command(cmd: &mut Command, cpu: usize) {
+pub(crate) fn pin_command(cmd: &mut Command, cpu: usize) {
     // SAFETY: the closure runs between fork and exec and only makes one system call.
     unsafe {
         cmd.pre_exec(move || set_for(0, cpu));
