@@ -50,7 +50,7 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
         installed.node.origin
     ));
     let adapter = if args.no_adapter {
-        Adapter::none()
+        Adapter::None
     } else {
         Adapter::node()
     };

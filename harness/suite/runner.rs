@@ -92,7 +92,7 @@ impl Runner {
     ) -> Result<(), Failure> {
         let session = &self.session;
         let installed = session.installed(stack, profile)?;
-        let adapter = profile.map_or_else(Adapter::none, Profile::adapter);
+        let adapter = profile.map_or(Adapter::None, Profile::adapter);
         let build = session.build(&fixture.dir, &installed, &adapter)?;
         let snapshot = |name: String| (self.snapshot_dir.clone(), name);
         match check {

@@ -115,7 +115,7 @@ fn a_panic_mid_check_leaves_no_server_running() {
 #[test]
 fn a_build_without_server_entry_is_refused() {
     let _machine = crate::support::shared_machine();
-    let (build, installed) = built_with("blog-static", "astro5", Adapter::none());
+    let (build, installed) = built_with("blog-static", "astro5", Adapter::None);
     let err = Launch::node_standalone(&build, &installed).unwrap_err();
     assert!(err.to_string().contains("no server entry"), "{err}");
 }

@@ -257,7 +257,7 @@ fn check_site(site: &Site, installed: &InstalledStack) -> Result<(), String> {
         adapter: &if site.adapter {
             Adapter::node()
         } else {
-            Adapter::none()
+            Adapter::None
         },
         use_cache: true,
     })

@@ -91,25 +91,25 @@ impl std::fmt::Display for AstroError {
 
 /// Which adapter the wrapper config adds when the project's own config has none.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Adapter {
-    name: String,
-    import: String,
-    expression: String,
+pub enum Adapter {
+    /// None: the project is built as written (with its own adapter, if it has one).
+    None,
+    /// This one, given by its import line(s) and the expression for the `adapter` field.
+    Added {
+        name: String,
+        import: String,
+        expression: String,
+    },
 }
 
 impl Adapter {
     /// An adapter given by its import line(s) and the expression for the `adapter` field.
     pub fn new(name: &str, import: &str, expression: &str) -> Self {
-        Self {
+        Adapter::Added {
             name: name.to_string(),
             import: import.trim().to_string(),
             expression: expression.trim().to_string(),
         }
-    }
-
-    /// None: the project is built as written.
-    pub fn none() -> Self {
-        Self::new("none", "", "undefined")
     }
 
     /// `@astrojs/node` in standalone mode (what `classify` adds).
@@ -121,14 +121,33 @@ impl Adapter {
         )
     }
 
-    /// True for [`Adapter::none`].
+    /// True for [`Adapter::None`].
     pub fn is_none(&self) -> bool {
-        self.name == "none"
+        matches!(self, Adapter::None)
     }
 
-    /// The name used in trial names and cache keys.
+    /// The name used in trial names and cache keys (`none` for [`Adapter::None`]).
     pub fn name(&self) -> &str {
-        &self.name
+        match self {
+            Adapter::None => "none",
+            Adapter::Added { name, .. } => name,
+        }
+    }
+
+    /// The import line(s) the wrapper config starts with.
+    fn import(&self) -> &str {
+        match self {
+            Adapter::None => "",
+            Adapter::Added { import, .. } => import,
+        }
+    }
+
+    /// The `adapter` expression used when the project's config sets none.
+    fn expression(&self) -> &str {
+        match self {
+            Adapter::None => "undefined",
+            Adapter::Added { expression, .. } => expression,
+        }
     }
 }
 
@@ -256,8 +275,8 @@ fn wrapper_config(project_config: Option<&str>, adapter: &Adapter) -> String {
          \x20 vite: {{ ...config.vite, cacheDir: config.vite?.cacheDir ?? './{HARNESS_DIR}/vite' }},\n\
          \x20 integrations: [...(config.integrations ?? []), astroConformProbe()],\n\
          }};\n",
-        adapter_import = adapter.import,
-        adapter_expr = adapter.expression,
+        adapter_import = adapter.import(),
+        adapter_expr = adapter.expression(),
     )
 }
 
@@ -280,8 +299,8 @@ fn cache_key(req: &BuildRequest, files: &[PathBuf]) -> Result<String, BuildError
     hasher
         .add("format", BUILD_FORMAT.as_bytes())
         .add("stack", req.stack.key.as_bytes())
-        .add("adapter import", req.adapter.import.as_bytes())
-        .add("adapter", req.adapter.expression.as_bytes())
+        .add("adapter import", req.adapter.import().as_bytes())
+        .add("adapter", req.adapter.expression().as_bytes())
         .add("probe", PROBE_SOURCE.as_bytes())
         .add("wrapper", wrapper_config(Some("x"), req.adapter).as_bytes());
     for file in files {

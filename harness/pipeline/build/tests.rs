@@ -9,7 +9,7 @@ fn the_wrapper_keeps_the_project_config_and_adds_adapter_and_probe() {
     assert!(w.contains("import node from '@astrojs/node';"));
     assert!(w.contains("adapter: config.adapter ?? node({ mode: 'standalone' })"));
     assert!(w.contains("astroConformProbe()]"));
-    let w = wrapper_config(None, &Adapter::none());
+    let w = wrapper_config(None, &Adapter::None);
     assert!(w.contains("const projectConfig = {};"));
     assert!(w.contains("adapter: config.adapter ?? undefined"));
     assert!(!w.contains("@astrojs/node"));
