@@ -5,17 +5,20 @@
 //! A finished build is kept in the cache under a key made of the project's files, the
 //! installed stack, the probe and the adapter, so an unchanged project is not rebuilt.
 
+mod adapter;
+mod output;
 pub mod process;
+
+pub use adapter::Adapter;
+pub use output::{AstroError, Build, BuildFailed};
+use output::{Outcome, load_build};
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
 use crate::error::IoError;
-use crate::pipeline::classify::ProbeReport;
 use crate::pipeline::install::cache::{EntryLock, KeyHasher};
 use crate::pipeline::install::stack::InstalledStack;
 use process::ProcessError;
@@ -64,93 +67,6 @@ pub enum BuildError {
     Probe { path: PathBuf, detail: String },
 }
 
-/// An Astro error a build can be expected to fail with (its name, as Astro prints it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum AstroError {
-    /// On-demand routes (or output server) without an adapter.
-    NoAdapterInstalled,
-    /// A server island without an adapter.
-    NoAdapterInstalledServerIslands,
-}
-
-impl AstroError {
-    /// The name Astro prints.
-    pub fn name(self) -> &'static str {
-        match self {
-            AstroError::NoAdapterInstalled => "NoAdapterInstalled",
-            AstroError::NoAdapterInstalledServerIslands => "NoAdapterInstalledServerIslands",
-        }
-    }
-}
-
-impl std::fmt::Display for AstroError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// Which adapter the wrapper config adds when the project's own config has none.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Adapter {
-    /// None: the project is built as written (with its own adapter, if it has one).
-    None,
-    /// This one, given by its import line(s) and the expression for the `adapter` field.
-    Added {
-        name: String,
-        import: String,
-        expression: String,
-    },
-}
-
-impl Adapter {
-    /// An adapter given by its import line(s) and the expression for the `adapter` field.
-    pub fn new(name: &str, import: &str, expression: &str) -> Self {
-        Adapter::Added {
-            name: name.to_string(),
-            import: import.trim().to_string(),
-            expression: expression.trim().to_string(),
-        }
-    }
-
-    /// `@astrojs/node` in standalone mode (what `classify` adds).
-    pub fn node() -> Self {
-        Self::new(
-            "node",
-            "import node from '@astrojs/node';",
-            "node({ mode: 'standalone' })",
-        )
-    }
-
-    /// True for [`Adapter::None`].
-    pub fn is_none(&self) -> bool {
-        matches!(self, Adapter::None)
-    }
-
-    /// The name used in trial names and cache keys (`none` for [`Adapter::None`]).
-    pub fn name(&self) -> &str {
-        match self {
-            Adapter::None => "none",
-            Adapter::Added { name, .. } => name,
-        }
-    }
-
-    /// The import line(s) the wrapper config starts with.
-    fn import(&self) -> &str {
-        match self {
-            Adapter::None => "",
-            Adapter::Added { import, .. } => import,
-        }
-    }
-
-    /// The `adapter` expression used when the project's config sets none.
-    fn expression(&self) -> &str {
-        match self {
-            Adapter::None => "undefined",
-            Adapter::Added { expression, .. } => expression,
-        }
-    }
-}
-
 /// A short name for a project folder (its canonical folder name) in cache entries.
 pub fn project_label(project: &Path) -> String {
     project
@@ -173,83 +89,6 @@ pub struct BuildRequest<'a> {
     pub adapter: &'a Adapter,
     /// Reuse a cached build of identical inputs.
     pub use_cache: bool,
-}
-
-/// How a build ended, kept next to it in the cache.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Outcome {
-    succeeded: bool,
-    exit: String,
-}
-
-/// A finished `astro build` (successful or not) and everything it left.
-#[derive(Debug)]
-pub struct Build {
-    /// The workdir: the project copy with `dist/` and the harness's files.
-    pub workdir: PathBuf,
-    /// Whether `astro build` exited with status 0.
-    pub succeeded: bool,
-    /// The exit status as text.
-    pub exit: String,
-    /// Everything `astro build` printed (stdout and stderr).
-    pub log: String,
-    /// Where that log is kept.
-    pub log_path: PathBuf,
-    /// The probe's report (empty if the build stopped before the first hook).
-    pub probe: ProbeReport,
-    /// True when this build came from the cache.
-    pub cached: bool,
-    /// Removes the workdir on drop when it is not a cache entry.
-    _temp: Option<tempfile::TempDir>,
-}
-
-impl Build {
-    /// The output dir (`outDir`, usually `dist/`).
-    pub fn out_dir(&self) -> PathBuf {
-        self.workdir
-            .join(self.probe.out_dir.as_deref().unwrap_or("dist"))
-    }
-
-    /// The dir static files were written to (`dist/client/` with an adapter, else `dist/`).
-    pub fn client_dir(&self) -> Option<PathBuf> {
-        self.probe.build.as_ref().map(|b| self.workdir.join(&b.dir))
-    }
-
-    /// The last lines of the build log.
-    pub fn log_tail(&self) -> String {
-        process::tail_lines(&self.log, process::LOG_TAIL_LINES)
-    }
-
-    /// `Ok` for a build that succeeded, else what failed with the tail of its log.
-    pub fn require_success(&self) -> Result<(), BuildFailed> {
-        if self.succeeded {
-            return Ok(());
-        }
-        Err(BuildFailed {
-            exit: self.exit.clone(),
-            workdir: self.workdir.clone(),
-            log: self.log_path.clone(),
-            tail: self.log_tail(),
-        })
-    }
-}
-
-/// `astro build` ran and exited with an error.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error(
-    "astro build failed ({exit}); workdir {}\nlast lines of the build log ({}):\n{tail}",
-    workdir.display(),
-    log.display()
-)]
-pub struct BuildFailed {
-    /// The exit status as text.
-    pub exit: String,
-    /// The build's workdir.
-    pub workdir: PathBuf,
-    /// The full build log.
-    pub log: PathBuf,
-    /// Its last lines.
-    pub tail: String,
 }
 
 /// The project's config file, if it has one.
@@ -438,38 +277,6 @@ fn prepare_workdir(
     )
     .map_err(IoError::doing("writing the wrapper config"))?;
     Ok(())
-}
-
-/// Reads a finished build's outcome, log and probe report from its workdir.
-fn load_build(workdir: &Path) -> Result<Build, BuildError> {
-    let harness = workdir.join(HARNESS_DIR);
-    let outcome: Outcome = fs::read_to_string(harness.join("outcome.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or(Outcome {
-            succeeded: false,
-            exit: "unknown".into(),
-        });
-    let log_path = harness.join("build.log");
-    let log = fs::read_to_string(&log_path).unwrap_or_default();
-    let probe_path = harness.join("probe.json");
-    let probe = match fs::read_to_string(&probe_path) {
-        Ok(text) => serde_json::from_str(&text).map_err(|e| BuildError::Probe {
-            path: probe_path.clone(),
-            detail: e.to_string(),
-        })?,
-        Err(_) => ProbeReport::default(),
-    };
-    Ok(Build {
-        workdir: workdir.to_path_buf(),
-        succeeded: outcome.succeeded,
-        exit: outcome.exit,
-        log,
-        log_path,
-        probe,
-        cached: false,
-        _temp: None,
-    })
 }
 
 #[cfg(test)]

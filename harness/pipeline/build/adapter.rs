@@ -1,0 +1,63 @@
+//! The adapter a build adds to the project's config (or none).
+
+/// Which adapter the wrapper config adds when the project's own config has none.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Adapter {
+    /// None: the project is built as written (with its own adapter, if it has one).
+    None,
+    /// This one, given by its import line(s) and the expression for the `adapter` field.
+    Added {
+        name: String,
+        import: String,
+        expression: String,
+    },
+}
+
+impl Adapter {
+    /// An adapter given by its import line(s) and the expression for the `adapter` field.
+    pub fn new(name: &str, import: &str, expression: &str) -> Self {
+        Adapter::Added {
+            name: name.to_string(),
+            import: import.trim().to_string(),
+            expression: expression.trim().to_string(),
+        }
+    }
+
+    /// `@astrojs/node` in standalone mode (what `classify` adds).
+    pub fn node() -> Self {
+        Self::new(
+            "node",
+            "import node from '@astrojs/node';",
+            "node({ mode: 'standalone' })",
+        )
+    }
+
+    /// True for [`Adapter::None`].
+    pub fn is_none(&self) -> bool {
+        matches!(self, Adapter::None)
+    }
+
+    /// The name used in trial names and cache keys (`none` for [`Adapter::None`]).
+    pub fn name(&self) -> &str {
+        match self {
+            Adapter::None => "none",
+            Adapter::Added { name, .. } => name,
+        }
+    }
+
+    /// The import line(s) the wrapper config starts with.
+    pub(super) fn import(&self) -> &str {
+        match self {
+            Adapter::None => "",
+            Adapter::Added { import, .. } => import,
+        }
+    }
+
+    /// The `adapter` expression used when the project's config sets none.
+    pub(super) fn expression(&self) -> &str {
+        match self {
+            Adapter::None => "undefined",
+            Adapter::Added { expression, .. } => expression,
+        }
+    }
+}
