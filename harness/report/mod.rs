@@ -129,10 +129,15 @@ impl Matrix {
         }
         let mut rows: BTreeMap<String, BTreeMap<String, Cell>> = BTreeMap::new();
         for (trial, outcome) in results {
-            let cell = Cell::from(*outcome);
-            rows.entry(trial.row.clone())
-                .or_default()
-                .insert(trial.adapter.clone(), cell);
+            let row = rows.entry(trial.row.clone()).or_default();
+            if trial.adapter.is_empty() {
+                // A case file that cannot be read fails the fixture for every adapter.
+                for column in &adapters {
+                    row.insert(column.name.clone(), Cell::from(*outcome));
+                }
+            } else {
+                row.insert(trial.adapter.clone(), Cell::from(*outcome));
+            }
         }
         Self { adapters, rows }
     }

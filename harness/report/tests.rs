@@ -114,3 +114,31 @@ fn regressions_are_new_failures_only() {
 fn xml_escape_drops_control_characters() {
     assert_eq!(junit::xml_escape("a\u{1b}[31m<b>"), "a[31m&lt;b&gt;");
 }
+
+#[test]
+fn a_case_file_that_cannot_be_read_fails_in_every_column() {
+    let trial = crate::suite::Trial {
+        name: "fixtures/x/case.toml".into(),
+        adapter: String::new(),
+        row: "fixtures/x/case.toml".into(),
+        skipped: None,
+        deviation: None,
+        work: crate::suite::Work::BadCase("x/case.toml:2:1: unknown field".into()),
+    };
+    let outcome = Outcome::Fail("x/case.toml:2:1: unknown field".into());
+    let m = Matrix::new(&[], &[(&trial, &outcome)]);
+    assert!(m.adapters.is_empty());
+    let profile = |name: &str| {
+        crate::pipeline::discover::adapter::Profile::parse(
+            std::path::Path::new(&format!("{name}.toml")),
+            "description = \"d\"\n[config]\nimport = \"\"\nadapter = \"a\"\n[output]\nentry = \"e\"\nstatic = \"s\"\n[serve]\ncommand = [\"x\"]\n",
+        )
+        .unwrap()
+    };
+    let (a, b) = (profile("a"), profile("b"));
+    let m = Matrix::new(&[&a, &b], &[(&trial, &outcome)]);
+    let row = &m.rows["fixtures/x/case.toml"];
+    assert_eq!(row.len(), 2);
+    assert!(row.values().all(|c| c.status == Status::Fail));
+    assert!(m.markdown().contains("❌"), "{}", m.markdown());
+}
