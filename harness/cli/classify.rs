@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use astro_conform::paths;
 use astro_conform::pipeline::build::{self, Adapter, BuildRequest};
 use astro_conform::pipeline::classify;
-use astro_conform::pipeline::install::stack;
+use astro_conform::pipeline::install::{own, stack};
 use astro_conform::pipeline::session::Session;
 
 use crate::output::{CliResult, spinner};
@@ -16,9 +16,11 @@ use crate::output::{CliResult, spinner};
 pub(crate) struct Args {
     /// The project folder (with astro.config.* or src/pages/).
     project: PathBuf,
-    /// The stack (Astro line) to build with: a folder name under stacks/.
-    #[arg(long, default_value = "astro7")]
-    stack: String,
+    /// Build with this stack's packages (a folder name under stacks/). Default: the
+    /// project's own installed packages when it has them, else astro7. The stack's Node
+    /// runs the build either way.
+    #[arg(long)]
+    stack: Option<String>,
     /// Print JSON (every route, with pattern, kind, origin, mode and files).
     #[arg(long)]
     json: bool,
@@ -31,29 +33,50 @@ pub(crate) struct Args {
     /// Build again even if an identical build is cached.
     #[arg(long)]
     rebuild: bool,
+    /// For a project with a package-lock.json but no node_modules: install its packages
+    /// with `npm ci` into astro-conform's cache (the project folder is not touched).
+    #[arg(long)]
+    install: bool,
 }
+
+/// The stack used when none is named.
+const DEFAULT_STACK: &str = "astro7";
 
 /// Builds the project and prints its listing (or JSON).
 pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
-    let (project, stack_name) = (args.project.as_path(), args.stack.as_str());
+    let project = args.project.as_path();
     build::check_project(project)?;
+    let stack_name = args.stack.as_deref().unwrap_or(DEFAULT_STACK);
     let stack = stack::find(&paths::stacks_dir(), stack_name)?;
     let bar = spinner(format!("preparing stack {stack_name}"));
     let progress = bar.clone();
     let session = Session::with_progress(move |m| progress.set_message(m.to_string()));
-    let installed = session.installed(&stack, None)?;
+    let own = match args.stack {
+        Some(_) => None,
+        None => session.own_packages(project, &stack, args.install)?,
+    };
+    let installed = match &own {
+        Some(own) => own.clone(),
+        None => session.installed(&stack, None)?,
+    };
+    let packages = match &own {
+        Some(_) => "the project's own packages".to_string(),
+        None => format!("stack {stack_name}"),
+    };
     bar.set_message(format!(
-        "building {} with astro {} on Node {} ({})",
+        "building {} with astro {} ({packages}) on Node {} ({})",
         project.display(),
         installed.astro_version,
         installed.node.version,
         installed.node.origin
     ));
-    let adapter = if args.no_adapter {
-        Adapter::None
-    } else {
-        Adapter::node()
-    };
+    // A project's own packages may lack @astrojs/node: then it is built as it is.
+    let adapter =
+        if args.no_adapter || (own.is_some() && !own::has_package(&installed, "@astrojs/node")) {
+            Adapter::None
+        } else {
+            Adapter::node()
+        };
     let classification = if args.rebuild {
         let built = build::build(&BuildRequest {
             label: &build::project_label(project),
@@ -69,7 +92,7 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
     bar.finish_and_clear();
     if args.json {
         let doc = serde_json::json!({
-            "stack": stack_name,
+            "stack": if own.is_some() { own::OWN } else { stack_name },
             "astro": installed.astro_version,
             "output": classification.output,
             "adapter": classification.adapter,
@@ -77,6 +100,7 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
         });
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
+        println!("# astro {} ({packages})", installed.astro_version);
         print!("{}", classification.listing(args.all_routes));
     }
     Ok(ExitCode::SUCCESS)

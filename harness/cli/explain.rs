@@ -17,6 +17,9 @@ pub(crate) struct Args {
     /// Exit 1 on warnings too.
     #[arg(long)]
     deny_warnings: bool,
+    /// Also list config redirects, marked as `classify --all-routes` marks them.
+    #[arg(long)]
+    all_routes: bool,
     /// Whether an adapter is installed: read from the config, or assumed.
     #[arg(long, value_enum, default_value = "config")]
     adapter: AdapterAssumption,
@@ -52,7 +55,7 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
             (_, false) => "assumed none",
         };
         println!("output: {} · adapter: {adapter}", prediction.output);
-        print!("{}", prediction.explain_listing());
+        print!("{}", prediction.explain_listing(args.all_routes));
         if let Some(error) = &prediction.build_error {
             println!("build: fails with {error}");
         }

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use crate::pipeline::build::{self, Adapter, Build, BuildError, BuildFailed, BuildRequest};
 use crate::pipeline::classify::{self, Classification, ClassifyError};
 use crate::pipeline::discover::adapter::{Profile, ProfileError};
+use crate::pipeline::install::own;
 use crate::pipeline::install::stack::{self, InstalledStack, Stack, StackError, Tools};
 use crate::pipeline::serve::{ServeError, Server};
 
@@ -97,13 +98,17 @@ impl Session {
         }
     }
 
+    /// `node` and `npm` on PATH, found once.
+    fn tools(&self) -> Shared<Tools> {
+        self.tools
+            .get_or_init(|| Tools::from_env().map_err(|e| Arc::new(e.into())))
+            .clone()
+    }
+
     /// `stack`, with the profile's packages when one is given, installed and checked
     /// (once per run, and once per cache key across runs).
     pub fn installed(&self, stack: &Stack, profile: Option<&Profile>) -> Shared<InstalledStack> {
-        let tools = self
-            .tools
-            .get_or_init(|| Tools::from_env().map_err(|e| Arc::new(e.into())))
-            .clone()?;
+        let tools = self.tools()?;
         let source = match profile {
             Some(p) => p.install_source(stack).map_err(|e| Arc::new(e.into()))?,
             None => stack.clone(),
@@ -116,6 +121,37 @@ impl Session {
                 .map_err(|e| Arc::new(e.into()))?;
         }
         Ok(installed)
+    }
+
+    /// The project's own installed packages, run with `stack`'s Node; `None` when the
+    /// project has none (no lockfile and no installed `astro`). With `install`, a project
+    /// with a package-lock.json but no node_modules gets `npm ci` into the cache.
+    pub fn own_packages(
+        &self,
+        project: &Path,
+        stack: &Stack,
+        install: bool,
+    ) -> Shared<Option<InstalledStack>> {
+        let tools = self.tools()?;
+        let run = || -> Result<_, SessionError> {
+            let node = stack::node_for(stack, &tools, &|m| self.say(m))?;
+            let path_var = node.path_with(&tools.path_var);
+            match own::own_packages(project, &node, &path_var) {
+                Err(StackError::NotInstalled { .. })
+                    if install && project.join("package-lock.json").is_file() =>
+                {
+                    let what = format!("the packages of {}", project.display());
+                    let say = |m: &str| self.say(m);
+                    let entry = stack::npm_ci(project, &what, &node, &path_var, &tools, &say)?;
+                    let modules = entry.join("node_modules");
+                    Ok(Some(own::from_node_modules(
+                        project, &modules, &node, &path_var,
+                    )?))
+                }
+                other => Ok(other?),
+            }
+        };
+        run().map_err(Arc::new)
     }
 
     /// `project` built with `stack` and `adapter` (from the build cache when an identical

@@ -52,6 +52,19 @@ pub fn model_mismatches(prediction: &model::Prediction, actual: &Classification)
             }
         }
     }
+    for p in &prediction.redirects {
+        match actual.route(&p.source) {
+            None => out.push(format!(
+                "model: predicts {} {}, but Astro reported no such redirect",
+                p.mode, p.source
+            )),
+            Some(r) if r.mode != p.mode => out.push(format!(
+                "model: Astro decided {} {}, the model predicted {} ({})",
+                r.mode, p.source, p.mode, p.why
+            )),
+            Some(_) => {}
+        }
+    }
     for r in &actual.routes {
         if r.origin == Origin::Project
             && !r.source.starts_with('(')

@@ -9,6 +9,7 @@ mod cli;
 mod load;
 mod matrix;
 mod mutants;
+mod projects;
 mod properties;
 mod serve;
 mod sites;

@@ -26,6 +26,10 @@ pub struct PrerenderLog {
     pub found: bool,
     /// The groups in log order.
     pub groups: Vec<PrerenderGroup>,
+    /// Files the log lists but says were not created (astro 6.1+: "file not created,
+    /// response body was empty", also printed for a config redirect an adapter answers
+    /// at run time).
+    pub not_created: Vec<String>,
 }
 
 impl PrerenderLog {
@@ -41,7 +45,10 @@ static ANSI: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\x1b\[[0-9;]*[A-Za-
 static CLOCK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\d{2}:\d{2}:\d{2} ").unwrap());
 static HEADER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[▶λ] (\S.*?)\s*$").unwrap());
 static FILE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[├└]─ (/.*?)(?: \(\+[\d.]+ ?m?s\))?(?: \(reused cache entry\))?\s*$").unwrap()
+    Regex::new(
+        r"^[├└]─ (/.*?)(?: \(\+[\d.]+ ?m?s\))?(?: \(reused cache entry\))?( \(file not created[^)]*\))?\s*$",
+    )
+    .unwrap()
 });
 static ERROR_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?m)^(?:\S+ )?\[([A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*)\]").unwrap()
@@ -76,6 +83,10 @@ pub fn parse(log: &str) -> PrerenderLog {
                 files: Vec::new(),
             });
         } else if let Some(c) = FILE.captures(&line) {
+            if c.get(2).is_some() {
+                out.not_created.push(c[1].to_string());
+                continue;
+            }
             if out.groups.is_empty() {
                 out.groups.push(PrerenderGroup {
                     source: None,
@@ -129,6 +140,17 @@ mod tests {
                 group(Some("src/pages/index.astro"), &["/index.html"]),
             ]
         );
+    }
+
+    #[test]
+    fn files_not_created_are_not_written() {
+        let log = "generating static routes\n\
+                   14:02:11 ├─ /old/index.html (+2ms) (file not created, response body was empty)\n\
+                   14:02:11 └─ /about/index.html (+1ms)\n\
+                   ✓ Completed in 10ms.\n";
+        let parsed = parse(log);
+        assert_eq!(parsed.files().collect::<Vec<_>>(), ["/about/index.html"]);
+        assert_eq!(parsed.not_created, ["/old/index.html"]);
     }
 
     #[test]

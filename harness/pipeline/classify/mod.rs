@@ -305,14 +305,11 @@ pub fn parse_listing(text: &str) -> Result<Vec<ListedRoute>, ListingError> {
     Ok(routes)
 }
 
-/// The source shown for a route: its file, with paths into node_modules shortened.
+/// The source shown for a route: its file, with paths into node_modules shortened; a
+/// config redirect (whose entrypoint is its own pattern) as `(redirect /from → /to)`.
 fn route_source(r: &ProbeRoute) -> String {
-    match &r.entrypoint {
-        Some(e) => match e.find("node_modules/") {
-            Some(at) => e[at..].to_string(),
-            None => e.clone(),
-        },
-        None => match &r.redirect {
+    if r.kind == RouteType::Redirect || r.entrypoint.is_none() {
+        return match &r.redirect {
             Some(serde_json::Value::String(to)) => format!("(redirect {} → {to})", r.pattern),
             Some(v) => format!(
                 "(redirect {} → {})",
@@ -320,7 +317,12 @@ fn route_source(r: &ProbeRoute) -> String {
                 v.get("destination").and_then(|d| d.as_str()).unwrap_or("?")
             ),
             None => format!("({} {})", r.kind, r.pattern),
-        },
+        };
+    }
+    let entry = r.entrypoint.clone().unwrap_or_default();
+    match entry.find("node_modules/") {
+        Some(at) => entry[at..].to_string(),
+        None => entry,
     }
 }
 

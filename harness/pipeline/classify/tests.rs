@@ -81,6 +81,7 @@ fn astro7_log(files: &[&str]) -> PrerenderLog {
             source: None,
             files: files.iter().map(|f| f.to_string()).collect(),
         }],
+        not_created: Vec::new(),
     }
 }
 
@@ -156,6 +157,7 @@ fn an_astro5_header_with_other_files_disagrees() {
                 files: vec!["/blog/b/index.html".into()],
             },
         ],
+        not_created: Vec::new(),
     };
     let found = cross_check(&sample(), &log, dir.path());
     assert_eq!(found.len(), 2, "{found:#?}");

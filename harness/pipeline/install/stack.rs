@@ -41,6 +41,15 @@ pub enum StackError {
         log: PathBuf,
         tail: String,
     },
+    #[error(
+        "{} has a {lockfile} but its packages are not installed (no node_modules/astro): install them with `{command}` in that folder (with a package-lock.json, `--install` lets astro-conform do it into its cache), or pass --stack NAME to build with a stack's packages instead",
+        project.display()
+    )]
+    NotInstalled {
+        project: PathBuf,
+        lockfile: String,
+        command: String,
+    },
     #[error(transparent)]
     Process(#[from] ProcessError),
     #[error(transparent)]
@@ -159,8 +168,8 @@ pub(crate) fn node_range_matches(range: &str, version: &semver::Version) -> bool
 mod node;
 mod npm;
 
-pub use node::{NodeRuntime, Tools};
-pub use npm::{InstalledStack, install};
+pub use node::{NodeRuntime, Tools, node_for};
+pub use npm::{InstalledStack, install, npm_ci};
 
 #[cfg(test)]
 mod tests;

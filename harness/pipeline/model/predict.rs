@@ -32,7 +32,7 @@ pub struct Prediction {
     pub output: Output,
     pub adapter: bool,
     pub routes: Vec<Predicted>,
-    /// Config redirects to a page of the project, with that page's mode.
+    /// Config redirects, with their modes.
     pub redirects: Vec<Predicted>,
     /// The Astro error the build fails with, if it fails.
     pub build_error: Option<AstroError>,
@@ -45,21 +45,31 @@ impl Prediction {
         self.routes.iter().find(|r| r.source == source)
     }
 
-    /// The listing with the reason for each decision and each predicted file.
-    pub fn explain_listing(&self) -> String {
-        let width = self
+    /// The listing with the reason for each decision and each predicted file; with `all`,
+    /// config redirects too, marked as `classify --all-routes` marks them.
+    pub fn explain_listing(&self, all: bool) -> String {
+        let shown: Vec<(String, &Predicted)> = self
             .routes
             .iter()
-            .map(|r| r.source.chars().count())
+            .map(|r| (r.source.clone(), r))
+            .chain(self.redirects.iter().filter(|_| all).map(|r| {
+                (
+                    format!("{}  [project redirect: {}]", r.source, r.pattern),
+                    r,
+                )
+            }))
+            .collect();
+        let width = shown
+            .iter()
+            .map(|(s, _)| s.chars().count())
             .max()
             .unwrap_or(0);
         let mut out = String::new();
-        for r in self.routes.iter().chain(&self.redirects) {
-            let pad = width.saturating_sub(r.source.chars().count());
+        for (source, r) in shown {
+            let pad = width.saturating_sub(source.chars().count());
             out.push_str(&format!(
-                "{} {}{}  {}\n",
+                "{} {source}{}  {}\n",
                 r.mode,
-                r.source,
                 " ".repeat(pad),
                 r.why
             ));
@@ -196,24 +206,38 @@ fn route_mode(file: &RouteFile, default: &DefaultMode, lints: &mut Vec<Lint>) ->
     }
 }
 
-/// Config redirects to a page of the project take that page's mode.
+/// Config redirects: one to a page of the project takes that page's mode; any other
+/// (external, or no such page) keeps the output's default.
 fn redirects(project: &Project, routes: &[Predicted], config: &str) -> Vec<Predicted> {
+    let default = DefaultMode::of(&project.output);
     project
         .redirects
         .iter()
-        .filter_map(|r| {
-            let target = routes.iter().find(|p| p.pattern == r.to)?;
-            Some(Predicted {
+        .map(|r| {
+            let (mode, why) = match routes.iter().find(|p| p.pattern == r.to) {
+                Some(target) => (
+                    target.mode,
+                    format!(
+                        "redirect at {config}:{} takes the mode of {}",
+                        r.line, target.source
+                    ),
+                ),
+                None => (
+                    default.mode,
+                    format!(
+                        "redirect at {config}:{} to no page of the project: {}",
+                        r.line, default.why
+                    ),
+                ),
+            };
+            Predicted {
                 source: format!("(redirect {} → {})", r.from, r.to),
                 pattern: r.from.clone(),
                 kind: Kind::Page,
-                mode: target.mode,
-                why: format!(
-                    "redirect at {config}:{} takes the mode of {}",
-                    r.line, target.source
-                ),
+                mode,
+                why,
                 file: None,
-            })
+            }
         })
         .collect()
 }

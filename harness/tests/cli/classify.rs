@@ -71,7 +71,10 @@ fn classify_an_unseen_project_on_both_stacks() {
         let out = classify_fresh(dir.path(), stack);
         let (stdout, stderr) = text(&out);
         assert!(out.status.success(), "{stack}: {stderr}");
-        assert_eq!(stdout, UNSEEN_LISTING, "{stack}");
+        let (header, listing) = stdout.split_once('\n').unwrap();
+        assert!(header.starts_with("# astro "), "{header}");
+        assert!(header.ends_with(&format!(" (stack {stack})")), "{header}");
+        assert_eq!(listing, UNSEEN_LISTING, "{stack}");
     }
     let out = astro_conform(&["classify", project, "--json", "--rebuild"], &[]);
     let (stdout, stderr) = text(&out);
@@ -115,7 +118,7 @@ fn classify_a_project_without_config_uses_static_defaults() {
     assert!(out.status.success(), "{stderr}");
     assert_eq!(
         stdout,
-        "▶ src/pages/index.astro\n  └─ /index.html\nλ src/pages/live.astro\n"
+        "# astro 5.18.2 (stack astro5)\n▶ src/pages/index.astro\n  └─ /index.html\nλ src/pages/live.astro\n"
     );
 }
 

@@ -98,7 +98,7 @@ impl Tools {
 }
 
 /// The Node for a stack: the one on PATH if it satisfies the stack, else a toolchain.
-pub(super) fn node_for(
+pub fn node_for(
     stack: &Stack,
     tools: &Tools,
     progress: &dyn Fn(&str),

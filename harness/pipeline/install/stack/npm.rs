@@ -80,7 +80,7 @@ pub(super) fn install_timeout() -> Duration {
 
 /// `npm ci` of the package in `source` into the cache entry keyed by its manifest,
 /// lockfile and the Node that runs it. Returns the entry's directory.
-pub(super) fn npm_ci(
+pub fn npm_ci(
     source: &Path,
     what: &str,
     node: &NodeRuntime,
