@@ -12,7 +12,7 @@ use astro_conform::pipeline::classify::Mode;
 use astro_conform::pipeline::discover::adapter::{self, Profile};
 use astro_conform::pipeline::install::stack;
 use astro_conform::pipeline::model;
-use astro_conform::pipeline::request::case::RequestCase;
+use astro_conform::pipeline::request::case::{RequestCase, Tag};
 use astro_conform::report::{Matrix, Status};
 use astro_conform::suite::{self, Check, Runner, Trial, Work};
 
@@ -32,9 +32,14 @@ fn breaks(mutant: &str, trial: &Trial) -> bool {
                 .any(|r| r.mode == Mode::Prerendered)
         }
         ("prerender-on-demand", Check::Http(i)) => {
-            // No file is built once any more.
-            let e = &request(i).expect;
-            e.built_file.is_some() || e.varies == Some(false)
+            // No file is built once any more; unlisted paths render; a 404 rendered on
+            // demand runs middleware.
+            let r = request(i);
+            let e = &r.expect;
+            e.built_file.is_some()
+                || e.varies == Some(false)
+                || r.tags.contains(&Tag::UnlistedStaticPath)
+                || r.tags.contains(&Tag::Prerendered404SkipsMiddleware)
         }
         ("front-buffer-stream", Check::Http(i)) => {
             let e = &request(i).expect;

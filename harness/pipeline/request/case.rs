@@ -42,6 +42,9 @@ pub struct RequestCase {
     /// between Astro lines).
     #[serde(default)]
     pub skip: BTreeMap<String, String>,
+    /// The behaviours the request exercises beyond what its `expect` shows.
+    #[serde(default)]
+    pub tags: Vec<Tag>,
     /// What the response must show.
     #[serde(default)]
     pub expect: Expect,
@@ -49,6 +52,18 @@ pub struct RequestCase {
 
 fn get() -> String {
     "GET".into()
+}
+
+/// A behaviour a request exercises that its expectations alone do not name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tag {
+    /// A path a prerendered dynamic route's `getStaticPaths` does not list is none of its
+    /// pages: it answers 404, or the next route that matches answers it.
+    UnlistedStaticPath,
+    /// The 404 page is prerendered, so middleware does not run for a path no page matches.
+    #[serde(rename = "prerendered-404-skips-middleware")]
+    Prerendered404SkipsMiddleware,
 }
 
 /// A path read from an attribute of an element of another page.
