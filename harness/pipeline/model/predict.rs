@@ -124,7 +124,7 @@ pub fn predict(project: &Project, adapter: Option<bool>) -> Prediction {
                 mode,
                 why,
                 file: (mode == Mode::Prerendered && !file.is_dynamic())
-                    .then(|| built_file(&file.pattern, file.kind, &[])),
+                    .then(|| built_file_as(file, project.build_format)),
             }
         })
         .collect();
@@ -280,8 +280,26 @@ fn build_error(
     Some(AstroError::NoAdapterInstalledServerIslands)
 }
 
-/// The file a prerendered route writes (directory format), with `params` substituted for
-/// its `[param]` / `[...rest]` parts in order; an empty value drops its segment.
+/// The file a prerendered route without parameters writes under `format`.
+pub fn built_file_as(file: &RouteFile, format: BuildFormat) -> String {
+    let directory = built_file(&file.pattern, file.kind, &[]);
+    let path = file.pattern.trim_end_matches('/');
+    let is_index = file
+        .source
+        .rsplit('/')
+        .next()
+        .is_some_and(|name| name.starts_with("index."));
+    match (format, file.kind) {
+        (BuildFormat::Directory, _) | (_, Kind::Endpoint) => directory,
+        _ if path.is_empty() => "/index.html".into(),
+        (BuildFormat::Preserve, Kind::Page) if is_index => directory,
+        _ => format!("{path}.html"),
+    }
+}
+
+/// The file a prerendered route writes with the default `build.format` (`directory`),
+/// with `params` substituted for its `[param]` / `[...rest]` parts in order; an empty value
+/// drops its segment.
 pub fn built_file(pattern: &str, kind: Kind, params: &[&str]) -> String {
     static PARAM: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\[[^\]]+\]").expect("valid"));
     let mut values = params.iter();

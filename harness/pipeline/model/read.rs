@@ -135,9 +135,36 @@ pub struct Project {
     pub output: Setting<Output>,
     pub adapter: Setting<bool>,
     pub redirects: Vec<Redirect>,
+    /// `build.format` of the config (default `directory`).
+    pub build_format: BuildFormat,
     pub routes: Vec<RouteFile>,
     /// Files under `src/` with a `server:defer` island (file, line).
     pub server_islands: Vec<(String, usize)>,
+}
+
+/// `build.format`: how a prerendered page's file is named.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BuildFormat {
+    /// `about/index.html`.
+    #[default]
+    Directory,
+    /// `about.html` (and `guide.html` for `guide/index.astro`).
+    File,
+    /// As the source file is named: `about.html`, `guide/index.html`.
+    Preserve,
+}
+
+/// The `format` of the config's `build` (a literal), else the default.
+pub(super) fn read_build_format(config: &str) -> BuildFormat {
+    static FORMAT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"\bformat\s*:\s*['"](file|preserve|directory)['"]"#).expect("valid")
+    });
+    match FORMAT.captures(config).map(|c| c[1].to_string()).as_deref() {
+        Some("file") => BuildFormat::File,
+        Some("preserve") => BuildFormat::Preserve,
+        _ => BuildFormat::Directory,
+    }
 }
 
 /// Errors reading a project.
@@ -210,6 +237,7 @@ impl Project {
             output: read_output(&config_text),
             adapter: read_adapter(&config_text),
             redirects: read_redirects(&config_text),
+            build_format: read_build_format(&config_text),
             routes,
             server_islands,
         })

@@ -92,3 +92,52 @@ fn config_settings_are_read_or_reported_unreadable() {
     );
     assert_eq!((r[1].from.as_str(), r[1].to.as_str()), ("/a", "/b"));
 }
+
+#[test]
+fn build_format_names_the_files_of_pages_not_endpoints() {
+    use super::read::{BuildFormat, read_build_format};
+    assert_eq!(
+        read_build_format("build: { format: 'file' }"),
+        BuildFormat::File
+    );
+    assert_eq!(
+        read_build_format("build: {format:\"preserve\"}"),
+        BuildFormat::Preserve
+    );
+    assert_eq!(read_build_format("{}"), BuildFormat::Directory);
+    let file = |source: &str, pattern: &str, kind| RouteFile {
+        source: source.into(),
+        pattern: pattern.into(),
+        kind,
+        flag: Flag::Absent,
+        get_static_paths: None,
+        request_apis: Vec::new(),
+    };
+    let about = file("src/pages/about.astro", "/about", Kind::Page);
+    let guide = file("src/pages/guide/index.astro", "/guide", Kind::Page);
+    let home = file("src/pages/index.astro", "/", Kind::Page);
+    let feed = file("src/pages/feed.xml.ts", "/feed.xml", Kind::Endpoint);
+    let names = |format| [&about, &guide, &home, &feed].map(|f| built_file_as(f, format));
+    assert_eq!(
+        names(BuildFormat::Directory),
+        [
+            "/about/index.html",
+            "/guide/index.html",
+            "/index.html",
+            "/feed.xml"
+        ]
+    );
+    assert_eq!(
+        names(BuildFormat::File),
+        ["/about.html", "/guide.html", "/index.html", "/feed.xml"]
+    );
+    assert_eq!(
+        names(BuildFormat::Preserve),
+        [
+            "/about.html",
+            "/guide/index.html",
+            "/index.html",
+            "/feed.xml"
+        ]
+    );
+}
