@@ -233,3 +233,51 @@ fn explain_exits_by_severity_and_prints_json() {
     assert_eq!(missing.status.code(), Some(1));
     assert!(text(&missing).1.contains("is not an Astro project"));
 }
+
+/// `▶ src` / `λ src` and their markers: what a listing says about each route, without
+/// files, reasons or the header.
+fn routes_of(listing: &str) -> Vec<String> {
+    let mut routes: Vec<String> = listing
+        .lines()
+        .filter(|l| l.starts_with("▶ ") || l.starts_with("λ "))
+        .map(|l| match l.find("  [") {
+            // The marker ends at the first `]` followed by a space or the end of the line.
+            Some(start) => {
+                let bytes = l.as_bytes();
+                let end = (start..l.len())
+                    .find(|&i| bytes[i] == b']' && bytes.get(i + 1).is_none_or(|b| *b == b' '))
+                    .unwrap_or(l.len() - 1);
+                l[..=end].to_string()
+            }
+            None => l.split("  ").next().unwrap_or(l).trim_end().to_string(),
+        })
+        .collect();
+    routes.sort();
+    routes
+}
+
+#[test]
+fn explain_and_classify_list_the_same_routes_and_redirects() {
+    let _machine = crate::support::shared_machine();
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/config-redirects");
+    for all in [false, true] {
+        let flag: &[&str] = if all { &["--all-routes"] } else { &[] };
+        let explain = astro_conform(
+            &[&["explain", fixture, "--adapter", "yes"], flag].concat(),
+            &[],
+        );
+        let classify = astro_conform(&[&["classify", fixture], flag].concat(), &[]);
+        let (explained, classified) = (text(&explain).0, text(&classify).0);
+        assert!(classify.status.success(), "{}", text(&classify).1);
+        let project_routes: Vec<String> = routes_of(&classified)
+            .into_iter()
+            .filter(|r| !r.contains("[internal "))
+            .collect();
+        assert_eq!(routes_of(&explained), project_routes, "--all-routes: {all}");
+        assert_eq!(
+            explained.contains("(redirect /old → /new)"),
+            all,
+            "{explained}"
+        );
+    }
+}
