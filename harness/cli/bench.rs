@@ -1,6 +1,6 @@
 //! `astro-conform bench`: throughput of a route set, baselines, and the A/B decision.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -10,7 +10,7 @@ use astro_conform::perf::baseline;
 use astro_conform::perf::bench;
 use astro_conform::perf::plot;
 use astro_conform::perf::variant::{self, Prepared, Variant};
-use astro_conform::pipeline::install::stack;
+use astro_conform::pipeline::install::{own, stack};
 use astro_conform::pipeline::serve::cpu;
 use astro_conform::pipeline::session::Session;
 
@@ -179,8 +179,12 @@ fn settings(args: &Args, client_cpu: Option<usize>) -> CliResult<bench::Settings
 
 /// Every stack × adapter for a plain bench; A and B over the first of each for `--ab`.
 fn variants(args: &Args) -> CliResult<Vec<Variant>> {
+    let project = args.project.as_deref().map(Path::new);
     let stacks: Vec<String> = if !args.stacks.is_empty() {
         args.stacks.clone()
+    } else if project.is_some_and(own::has_installed_astro) {
+        // A project with its own packages is measured with them.
+        vec![own::OWN.into()]
     } else if !args.ab.is_empty() {
         vec!["astro7".into()]
     } else {

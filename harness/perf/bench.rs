@@ -42,6 +42,11 @@ pub enum BenchError {
         source_file: String,
     },
     #[error(
+        "{} has no installed packages of its own (no node_modules/astro): install them, or measure it with a stack (--stack NAME)",
+        .0.display()
+    )]
+    NoOwnPackages(PathBuf),
+    #[error(
         "`{0}` is not a variant: use key=value pairs joined by commas, keys project, stack, adapter and env.NAME (e.g. stack=astro5,adapter=node or env.NODE_OPTIONS=--jitless)"
     )]
     BadVariant(String),

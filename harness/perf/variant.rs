@@ -12,12 +12,16 @@ use crate::paths;
 use crate::perf::bench::BenchError;
 use crate::perf::load::Target;
 use crate::perf::routes::{self, ROUTES_FILE, RouteSpec};
-use crate::pipeline::build;
+use crate::pipeline::build::{self, Adapter};
 use crate::pipeline::classify::Mode;
 use crate::pipeline::discover::adapter;
-use crate::pipeline::install::stack;
+use crate::pipeline::install::{own, stack};
+use crate::pipeline::model;
 use crate::pipeline::serve::{Launch, Server};
 use crate::pipeline::session::{Session, check_entry};
+
+/// The stack whose Node toolchains a project's own packages may use.
+const OWN_NODE_FROM: &str = "astro7";
 
 /// What is measured: a project built with a stack and served through an adapter profile,
 /// with extra environment for the server.
@@ -118,10 +122,29 @@ pub fn prepare(
 ) -> Result<Prepared, BenchError> {
     build::check_project(&variant.project)?;
     let specs = routes::read_routes(&variant.project, only)?;
-    let stack = stack::find(&paths::stacks_dir(), &variant.stack)?;
     let profile = adapter::select(std::slice::from_ref(&variant.adapter))?.remove(0);
-    let installed = session.installed(&stack, Some(&profile))?;
-    let built = session.build(&variant.project, &installed, &profile.adapter())?;
+    // `own`: the project's own installed packages (its config's adapter, if it sets one),
+    // with the Node its Astro asks for; otherwise the named stack's packages.
+    let (installed, adapter) = if variant.stack == own::OWN {
+        let node_from = stack::find(&paths::stacks_dir(), OWN_NODE_FROM)?;
+        let installed = session
+            .own_packages(&variant.project, &node_from, false)?
+            .ok_or_else(|| BenchError::NoOwnPackages(variant.project.clone()))?;
+        let configured = model::Project::read(&variant.project).is_ok_and(|p| p.adapter.value());
+        let adapter = if configured {
+            Adapter::None
+        } else {
+            profile.adapter()
+        };
+        (installed, adapter)
+    } else {
+        let stack = stack::find(&paths::stacks_dir(), &variant.stack)?;
+        (
+            session.installed(&stack, Some(&profile))?,
+            profile.adapter(),
+        )
+    };
+    let built = session.build(&variant.project, &installed, &adapter)?;
     let classification = session.classified(&built)?;
     check_entry(&built, &profile).map_err(Arc::new)?;
     let mut launch = profile.launch(&built, &installed);

@@ -134,7 +134,7 @@ impl Session {
     ) -> Shared<Option<InstalledStack>> {
         let tools = self.tools()?;
         let run = || -> Result<_, SessionError> {
-            let node = stack::node_for(stack, &tools, &|m| self.say(m))?;
+            let node = stack::node_for(&own::node_needs(project, stack), &tools, &|m| self.say(m))?;
             let path_var = node.path_with(&tools.path_var);
             match own::own_packages(project, &node, &path_var) {
                 Err(StackError::NotInstalled { .. })

@@ -76,6 +76,20 @@ pub fn from_node_modules(
     })
 }
 
+/// `stack` with the Node range the project's installed Astro declares (`engines.node`),
+/// so the Node that runs its builds is one that Astro accepts.
+pub fn node_needs(project: &Path, stack: &Stack) -> Stack {
+    let astro: serde_json::Value =
+        read_json(&project.join("node_modules/astro/package.json")).unwrap_or_default();
+    match astro.pointer("/engines/node").and_then(|v| v.as_str()) {
+        Some(range) => Stack {
+            node_range: range.to_string(),
+            ..stack.clone()
+        },
+        None => stack.clone(),
+    }
+}
+
 /// What the installed packages depend on: the lockfile, and the installed version of every
 /// dependency the project's package.json names, with the Node version.
 fn key(project: &Path, node_modules: &Path, node: &NodeRuntime) -> String {
@@ -100,6 +114,11 @@ fn key(project: &Path, node_modules: &Path, node: &NodeRuntime) -> String {
         hasher.add(name, version.as_bytes());
     }
     hasher.finish()
+}
+
+/// True when `project` has its own installed `astro`.
+pub fn has_installed_astro(project: &Path) -> bool {
+    project.join("node_modules/astro/package.json").is_file()
 }
 
 /// True when the project's own packages include `package` (e.g. `@astrojs/node`).
