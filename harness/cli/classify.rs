@@ -1,12 +1,13 @@
 //! `astro-conform classify`: build any project and print its ▶/λ listing.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use astro_conform::paths;
 use astro_conform::pipeline::build::{self, Adapter, BuildRequest};
 use astro_conform::pipeline::classify;
-use astro_conform::pipeline::install::{own, stack};
+use astro_conform::pipeline::install::own;
+use astro_conform::pipeline::install::stack::{self, InstalledStack, Stack};
 use astro_conform::pipeline::session::Session;
 
 use crate::output::{CliResult, spinner};
@@ -39,6 +40,22 @@ pub(crate) struct Args {
     install: bool,
 }
 
+/// The packages to build with, and whether they are the project's own: those unless
+/// `--stack` names a stack.
+fn packages(
+    args: &Args,
+    project: &Path,
+    stack: &Stack,
+    session: &Session,
+) -> CliResult<(InstalledStack, bool)> {
+    if args.stack.is_none()
+        && let Some(own) = session.own_packages(project, stack, args.install)?
+    {
+        return Ok((own, true));
+    }
+    Ok((session.installed(stack, None)?, false))
+}
+
 /// The stack used when none is named.
 const DEFAULT_STACK: &str = "astro7";
 
@@ -51,17 +68,10 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
     let bar = spinner(format!("preparing stack {stack_name}"));
     let progress = bar.clone();
     let session = Session::with_progress(move |m| progress.set_message(m.to_string()));
-    let own = match args.stack {
-        Some(_) => None,
-        None => session.own_packages(project, &stack, args.install)?,
-    };
-    let installed = match &own {
-        Some(own) => own.clone(),
-        None => session.installed(&stack, None)?,
-    };
-    let packages = match &own {
-        Some(_) => "the project's own packages".to_string(),
-        None => format!("stack {stack_name}"),
+    let (installed, own) = packages(args, project, &stack, &session)?;
+    let packages = match own {
+        true => "the project's own packages".to_string(),
+        false => format!("stack {stack_name}"),
     };
     bar.set_message(format!(
         "building {} with astro {} ({packages}) on Node {} ({})",
@@ -71,12 +81,11 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
         installed.node.origin
     ));
     // A project's own packages may lack @astrojs/node: then it is built as it is.
-    let adapter =
-        if args.no_adapter || (own.is_some() && !own::has_package(&installed, "@astrojs/node")) {
-            Adapter::None
-        } else {
-            Adapter::node()
-        };
+    let adapter = if args.no_adapter || (own && !own::has_package(&installed, "@astrojs/node")) {
+        Adapter::None
+    } else {
+        Adapter::node()
+    };
     let classification = if args.rebuild {
         let built = build::build(&BuildRequest {
             label: &build::project_label(project),
@@ -92,7 +101,7 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
     bar.finish_and_clear();
     if args.json {
         let doc = serde_json::json!({
-            "stack": if own.is_some() { own::OWN } else { stack_name },
+            "stack": if own { own::OWN } else { stack_name },
             "astro": installed.astro_version,
             "output": classification.output,
             "adapter": classification.adapter,

@@ -15,7 +15,8 @@ use crate::perf::routes::{self, ROUTES_FILE, RouteSpec};
 use crate::pipeline::build::{self, Adapter};
 use crate::pipeline::classify::Mode;
 use crate::pipeline::discover::adapter;
-use crate::pipeline::install::{own, stack};
+use crate::pipeline::install::own;
+use crate::pipeline::install::stack::{self, InstalledStack};
 use crate::pipeline::model;
 use crate::pipeline::serve::{Launch, Server};
 use crate::pipeline::session::{Session, check_entry};
@@ -89,6 +90,31 @@ pub struct ServedRoute {
     pub target: Target,
 }
 
+/// The packages a variant is built with and the adapter the build adds. `own`: the
+/// project's own installed packages (its config's adapter, if it sets one), with the Node
+/// its Astro asks for; otherwise the named stack's packages with the profile's.
+fn packages(
+    variant: &Variant,
+    profile: &adapter::Profile,
+    session: &Session,
+) -> Result<(InstalledStack, Adapter), BenchError> {
+    if variant.stack != own::OWN {
+        let stack = stack::find(&paths::stacks_dir(), &variant.stack)?;
+        return Ok((session.installed(&stack, Some(profile))?, profile.adapter()));
+    }
+    let node_from = stack::find(&paths::stacks_dir(), OWN_NODE_FROM)?;
+    let installed = session
+        .own_packages(&variant.project, &node_from, false)?
+        .ok_or_else(|| BenchError::NoOwnPackages(variant.project.clone()))?;
+    let configured = model::Project::read(&variant.project).is_ok_and(|p| p.adapter.value());
+    let adapter = if configured {
+        Adapter::None
+    } else {
+        profile.adapter()
+    };
+    Ok((installed, adapter))
+}
+
 /// A variant built and ready to start, as often as needed (each A/B fork starts fresh
 /// servers from it).
 pub struct Prepared {
@@ -123,27 +149,7 @@ pub fn prepare(
     build::check_project(&variant.project)?;
     let specs = routes::read_routes(&variant.project, only)?;
     let profile = adapter::select(std::slice::from_ref(&variant.adapter))?.remove(0);
-    // `own`: the project's own installed packages (its config's adapter, if it sets one),
-    // with the Node its Astro asks for; otherwise the named stack's packages.
-    let (installed, adapter) = if variant.stack == own::OWN {
-        let node_from = stack::find(&paths::stacks_dir(), OWN_NODE_FROM)?;
-        let installed = session
-            .own_packages(&variant.project, &node_from, false)?
-            .ok_or_else(|| BenchError::NoOwnPackages(variant.project.clone()))?;
-        let configured = model::Project::read(&variant.project).is_ok_and(|p| p.adapter.value());
-        let adapter = if configured {
-            Adapter::None
-        } else {
-            profile.adapter()
-        };
-        (installed, adapter)
-    } else {
-        let stack = stack::find(&paths::stacks_dir(), &variant.stack)?;
-        (
-            session.installed(&stack, Some(&profile))?,
-            profile.adapter(),
-        )
-    };
+    let (installed, adapter) = packages(variant, &profile, session)?;
     let built = session.build(&variant.project, &installed, &adapter)?;
     let classification = session.classified(&built)?;
     check_entry(&built, &profile).map_err(Arc::new)?;
