@@ -3,6 +3,10 @@
 //! Every process is started as the leader of its own process group. A [`GroupGuard`]
 //! kills the whole group when it is dropped (success, failure, timeout or panic), and
 //! [`install_interrupt_handler`] kills every live group on Ctrl-C or SIGTERM before exiting.
+//! For the deaths no handler sees (SIGKILL: a CI timeout, the OOM killer), a watchdog
+//! process holds the read end of a pipe that only this process writes to: when this
+//! process ends, however it ends, the kernel closes the pipe and the watchdog kills every
+//! group still listed.
 
 use crate::error::IoError;
 use std::collections::BTreeSet;
@@ -14,8 +18,75 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Mutex, Once};
 use std::time::{Duration, Instant};
 
-/// Process groups started by this process and not yet reaped.
-static LIVE_GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
+/// Process groups started by this process and not yet reaped, and the watchdog told
+/// about each of them.
+static LIVE_GROUPS: Mutex<LiveGroups> = Mutex::new(LiveGroups {
+    groups: BTreeSet::new(),
+    watchdog: None,
+});
+
+#[derive(Debug)]
+struct LiveGroups {
+    groups: BTreeSet<i32>,
+    /// The write end of the watchdog's pipe (close-on-exec, so no child holds it);
+    /// `None` until the first spawn, or when the watchdog could not be started.
+    watchdog: Option<std::io::PipeWriter>,
+}
+
+/// The watchdog: lines `+PGID` and `-PGID` add and remove a group; at end of input
+/// (this process has ended) it kills the groups left. Its own process group keeps it
+/// out of the terminal's Ctrl-C, so it outlives this process long enough to do so.
+const WATCHDOG_SCRIPT: &str = r#"groups=""
+while read -r line; do
+  case "$line" in
+    +*) groups="$groups ${line#+}" ;;
+    -*) kept=""; for g in $groups; do [ "$g" = "${line#-}" ] || kept="$kept $g"; done; groups=$kept ;;
+  esac
+done
+for g in $groups; do kill -s KILL -- "-$g" 2>/dev/null; done
+"#;
+
+impl LiveGroups {
+    fn insert(&mut self, pgid: i32) {
+        self.groups.insert(pgid);
+        self.tell_watchdog(&format!("+{pgid}\n"));
+    }
+
+    fn remove(&mut self, pgid: i32) {
+        self.groups.remove(&pgid);
+        self.tell_watchdog(&format!("-{pgid}\n"));
+    }
+
+    /// Starts the watchdog if none runs yet. Without one (no `/bin/sh`), children are
+    /// still killed on every death but SIGKILL.
+    fn ensure_watchdog(&mut self) {
+        if self.watchdog.is_none() {
+            self.watchdog = start_watchdog().ok();
+        }
+    }
+
+    fn tell_watchdog(&mut self, line: &str) {
+        use std::io::Write;
+        // One short write is atomic on a pipe; a watchdog that died is simply not told.
+        if let Some(pipe) = &mut self.watchdog
+            && pipe.write_all(line.as_bytes()).is_err()
+        {
+            self.watchdog = None;
+        }
+    }
+}
+
+fn start_watchdog() -> std::io::Result<std::io::PipeWriter> {
+    let (reader, writer) = std::io::pipe()?;
+    Command::new("/bin/sh")
+        .args(["-c", WATCHDOG_SCRIPT])
+        .stdin(reader)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()?;
+    Ok(writer)
+}
 
 /// How much of a log the error messages quote.
 pub(crate) const LOG_TAIL_LINES: usize = 30;
@@ -60,7 +131,10 @@ pub fn install_quiet_panic_hook() {
 
 /// Sends SIGKILL to every process group this process started and still tracks.
 pub(crate) fn kill_all_groups() {
-    let groups = LIVE_GROUPS.lock().map(|g| g.clone()).unwrap_or_default();
+    let groups = LIVE_GROUPS
+        .lock()
+        .map(|live| live.groups.clone())
+        .unwrap_or_default();
     for pgid in groups {
         kill_group(pgid);
     }
@@ -89,6 +163,7 @@ impl GroupGuard {
         cmd.process_group(0).stdin(Stdio::null());
         // Register under the lock so an interrupt between spawn and insert cannot miss it.
         let mut live = LIVE_GROUPS.lock().unwrap_or_else(|e| e.into_inner());
+        live.ensure_watchdog();
         let child = cmd.spawn().map_err(|source| ProcessError::Spawn {
             program: program.clone(),
             source,
@@ -139,7 +214,7 @@ impl Drop for GroupGuard {
         kill_group(self.pgid);
         let _ = self.child.wait();
         if let Ok(mut live) = LIVE_GROUPS.lock() {
-            live.remove(&self.pgid);
+            live.remove(self.pgid);
         }
     }
 }
@@ -249,6 +324,41 @@ mod tests {
         });
         let pid = *result.unwrap_err().downcast::<u32>().unwrap();
         assert!(!alive(pid), "sleep {pid} survived a panic");
+    }
+
+    #[test]
+    fn the_watchdog_kills_listed_groups_when_its_pipe_closes() {
+        use std::io::Write;
+        let mut pipe = start_watchdog().unwrap();
+        let spawn_sleep = || {
+            Command::new("sleep")
+                .arg("60")
+                .process_group(0)
+                .spawn()
+                .unwrap()
+        };
+        let (mut listed, mut removed) = (spawn_sleep(), spawn_sleep());
+        write!(
+            pipe,
+            "+{}\n+{}\n-{}\n",
+            listed.id(),
+            removed.id(),
+            removed.id()
+        )
+        .unwrap();
+        drop(pipe);
+        // Only the group still listed at the end is killed.
+        let status = listed.wait().unwrap();
+        assert_eq!(
+            std::os::unix::process::ExitStatusExt::signal(&status),
+            Some(libc::SIGKILL)
+        );
+        assert!(
+            removed.try_wait().unwrap().is_none(),
+            "an unlisted group was killed"
+        );
+        removed.kill().unwrap();
+        removed.wait().unwrap();
     }
 
     #[test]

@@ -58,7 +58,7 @@ fn ctrl_c_during_a_build_leaves_no_process_behind() {
         .spawn()
         .unwrap();
     // Wait until `astro build` runs (its workdir is named after the project folder).
-    let started = (0..300).any(|_| {
+    let started = (0..6000).any(|_| {
         std::thread::sleep(std::time::Duration::from_millis(20));
         processes_mentioning(&format!("astro-conform-{label}"))
             .iter()
@@ -166,4 +166,95 @@ fn adapters_lists_every_profile_with_its_stacks() {
         assert!(stdout.contains(name), "{name} missing:\n{stdout}");
     }
     assert!(stdout.contains("runner: ours"), "{stdout}");
+}
+
+/// Processes that carry `mark` in their environment (every descendant of a harness
+/// started with it) and still run.
+fn marked_processes(mark: &str) -> Vec<u32> {
+    let needle = format!("ASTRO_CONFORM_TEST_MARK={mark}");
+    fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&pid| {
+            fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|&b| b == 0).any(|v| v == needle.as_bytes()))
+                && crate::support::alive(pid)
+        })
+        .collect()
+}
+
+/// Starts the harness with `args`, waits until one of its descendants' command lines
+/// mentions `stage`, SIGKILLs the harness (no handler runs) and asserts that every
+/// process it started is gone within a few seconds.
+fn sigkill_when_running(args: &[&str], stage: &str) {
+    let mark = format!("{}-{stage}", std::process::id());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_astro-conform"))
+        .args(args)
+        .env("ASTRO_CONFORM_TEST_MARK", &mark)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let reached = (0..6000).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        marked_processes(&mark).iter().any(|&pid| {
+            pid != child.id()
+                && fs::read(format!("/proc/{pid}/cmdline"))
+                    .is_ok_and(|c| String::from_utf8_lossy(&c).contains(stage))
+        })
+    });
+    assert!(reached, "no process running `{stage}` appeared");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let gone = (0..250).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        marked_processes(&mark).is_empty()
+    });
+    assert!(
+        gone,
+        "processes survived SIGKILL of the harness during `{stage}`: {:?}",
+        marked_processes(&mark)
+    );
+}
+
+#[test]
+fn sigkill_during_a_build_leaves_no_process_behind() {
+    let _machine = crate::support::shared_machine();
+    let dir = tempfile::tempdir().unwrap();
+    unseen_server_project(dir.path());
+    // Prerendering this page takes a minute, so the build outlives the wait below.
+    write(
+        dir.path(),
+        &[(
+            "src/pages/slow.astro",
+            "---\nexport const prerender = true;\nawait new Promise((r) => setTimeout(r, 60_000));\n---\n<p>slow</p>\n",
+        )],
+    );
+    let project = dir.path().to_str().unwrap();
+    sigkill_when_running(
+        &["classify", project, "--stack", "astro5", "--rebuild"],
+        "astro",
+    );
+}
+
+#[test]
+fn sigkill_while_servers_run_leaves_no_process_behind() {
+    let _machine = crate::support::shared_machine();
+    let report = tempfile::tempdir().unwrap();
+    let report = report.path().to_str().unwrap();
+    // node-middleware's host is a program of ours that starts the adapter's handler.
+    sigkill_when_running(
+        &[
+            "run",
+            "--adapter",
+            "node-middleware",
+            "--stack",
+            "astro5",
+            "--report-dir",
+            report,
+            "hybrid-static/http/",
+        ],
+        "node-middleware.mjs",
+    );
 }
