@@ -21,7 +21,7 @@ use astro_conform::pipeline::build::{self, Adapter, BuildRequest};
 use astro_conform::pipeline::classify::buildlog;
 use astro_conform::pipeline::classify::{self, Classification, Mode};
 use astro_conform::pipeline::install::stack::InstalledStack;
-use astro_conform::pipeline::model::{self, Kind};
+use astro_conform::pipeline::model::{self, BuildFormat, Kind};
 use astro_conform::{paths, suite};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -59,6 +59,14 @@ struct Site {
     server: bool,
     adapter: bool,
     routes: Vec<GenRoute>,
+    /// Config settings that change file names (`build.format`) or nothing Astro decides
+    /// (`base`, `trailingSlash`).
+    format: BuildFormat,
+    base: Option<&'static str>,
+    trailing_slash: Option<&'static str>,
+    /// `redirects`: `/r<k>` to the URL of route `to` (a page without parameters), or to
+    /// another site when `None`.
+    redirects: Vec<Option<usize>>,
 }
 
 impl GenRoute {
@@ -85,6 +93,24 @@ impl GenRoute {
         let file = format!("{name}.{ext}");
         parts.push(&file);
         parts.join("/")
+    }
+
+    /// The URL pattern of a page without parameters (a redirect destination).
+    fn page_url(&self) -> Option<String> {
+        let name = match (&self.last, self.file) {
+            (Last::Named(n), File::Astro) => *n,
+            _ => return None,
+        };
+        let mut parts: Vec<&str> = self.dirs.clone();
+        if name != "index" {
+            parts.push(name);
+        }
+        Some(format!("/{}", parts.join("/")))
+    }
+
+    /// True for `index.*` files.
+    fn is_index(&self) -> bool {
+        self.last == Last::Named("index")
     }
 
     /// Route identity: two files with the same URL would collide.
@@ -173,33 +199,81 @@ fn route() -> impl Strategy<Value = GenRoute> {
 }
 
 fn site() -> impl Strategy<Value = Site> {
+    let format = prop::sample::select(vec![
+        BuildFormat::Directory,
+        BuildFormat::File,
+        BuildFormat::Preserve,
+    ]);
+    let base = prop::option::weighted(0.3, Just("/docs"));
+    let slash =
+        prop::option::weighted(0.4, prop::sample::select(vec!["always", "never", "ignore"]));
+    let redirects = prop::collection::vec(prop::option::weighted(0.8, 0usize..10), 0..=2);
     (
-        any::<bool>(),
-        prop::bool::weighted(0.8),
+        (any::<bool>(), prop::bool::weighted(0.8)),
         prop::collection::vec(route(), 1..=10),
+        (format, base, slash, redirects),
     )
-        .prop_map(|(server, adapter, routes)| {
-            let mut seen = BTreeSet::new();
-            let routes = routes
-                .into_iter()
-                .filter(|r| seen.insert(r.url()))
-                .collect();
-            Site {
-                server,
-                adapter,
-                routes,
-            }
-        })
+        .prop_map(
+            |((server, adapter), routes, (format, base, trailing_slash, redirects))| {
+                let mut seen = BTreeSet::new();
+                let routes: Vec<GenRoute> = routes
+                    .into_iter()
+                    .filter(|r| seen.insert(r.url()))
+                    .collect();
+                // A redirect points at a page without parameters, or elsewhere.
+                let redirects = redirects
+                    .into_iter()
+                    .map(|to| {
+                        to.map(|i| i % routes.len())
+                            .filter(|&i| routes[i].page_url().is_some())
+                    })
+                    .collect();
+                Site {
+                    server,
+                    adapter,
+                    routes,
+                    format,
+                    base,
+                    trailing_slash,
+                    redirects,
+                }
+            },
+        )
 }
 
 impl Site {
-    fn write(&self, dir: &Path) {
+    fn config(&self) -> String {
         let output = if self.server { "server" } else { "static" };
-        std::fs::write(
-            dir.join("astro.config.mjs"),
-            format!("export default {{ output: '{output}' }};\n"),
-        )
-        .unwrap();
+        let format = match self.format {
+            BuildFormat::Directory => "directory",
+            BuildFormat::File => "file",
+            BuildFormat::Preserve => "preserve",
+        };
+        let mut config = format!(
+            "export default {{\n  output: '{output}',\n  build: {{ format: '{format}' }},\n"
+        );
+        if let Some(base) = self.base {
+            config.push_str(&format!("  base: '{base}',\n"));
+        }
+        if let Some(slash) = self.trailing_slash {
+            config.push_str(&format!("  trailingSlash: '{slash}',\n"));
+        }
+        if !self.redirects.is_empty() {
+            config.push_str("  redirects: {\n");
+            for (k, to) in self.redirects.iter().enumerate() {
+                let to = to
+                    .and_then(|i| self.routes[i].page_url())
+                    .unwrap_or_else(|| "https://example.com/".into());
+                config.push_str(&format!("    '/r{k}': '{to}',\n"));
+            }
+            config.push_str("  },\n");
+        }
+        config.push_str("};\n");
+        config
+    }
+
+    fn write(&self, dir: &Path) {
+        std::fs::write(dir.join("astro.config.mjs"), self.config()).unwrap();
         for (i, r) in self.routes.iter().enumerate() {
             let path = dir.join("src/pages").join(r.path());
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -226,13 +300,13 @@ fn file_mismatches(
             continue;
         }
         let values = r.values(i);
+        let file = |params: &[&str]| {
+            model::built_file_in(&p.pattern, r.kind(), params, site.format, r.is_index())
+        };
         let mut expected: Vec<String> = if values.is_empty() {
-            vec![model::built_file(&p.pattern, r.kind(), &[])]
+            vec![file(&[])]
         } else {
-            values
-                .iter()
-                .map(|v| model::built_file(&p.pattern, r.kind(), &[v]))
-                .collect()
+            values.iter().map(|v| file(&[v])).collect()
         };
         expected.sort();
         if a.files != expected {

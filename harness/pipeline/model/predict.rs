@@ -282,18 +282,32 @@ fn build_error(
 
 /// The file a prerendered route without parameters writes under `format`.
 pub fn built_file_as(file: &RouteFile, format: BuildFormat) -> String {
-    let directory = built_file(&file.pattern, file.kind, &[]);
-    let path = file.pattern.trim_end_matches('/');
     let is_index = file
         .source
         .rsplit('/')
         .next()
         .is_some_and(|name| name.starts_with("index."));
-    match (format, file.kind) {
+    built_file_in(&file.pattern, file.kind, &[], format, is_index)
+}
+
+/// The file a prerendered route writes under `format`, its parameters filled with
+/// `params`; `is_index`: the source file is an `index.*`.
+pub fn built_file_in(
+    pattern: &str,
+    kind: Kind,
+    params: &[&str],
+    format: BuildFormat,
+    is_index: bool,
+) -> String {
+    let directory = built_file(pattern, kind, params);
+    match (format, kind) {
         (BuildFormat::Directory, _) | (_, Kind::Endpoint) => directory,
-        _ if path.is_empty() => "/index.html".into(),
         (BuildFormat::Preserve, Kind::Page) if is_index => directory,
-        _ => format!("{path}.html"),
+        _ if directory == "/index.html" => directory,
+        _ => match directory.strip_suffix("/index.html") {
+            Some(path) => format!("{path}.html"),
+            None => directory,
+        },
     }
 }
 
