@@ -30,6 +30,10 @@ pub struct PrerenderLog {
     /// response body was empty", also printed for a config redirect an adapter answers
     /// at run time).
     pub not_created: Vec<String>,
+    /// File lines the page's own output interrupted: Astro prints the path, then whatever
+    /// rendering printed (`console.log`, a `[WARN]`), then the duration on a later line,
+    /// so the path runs on into that output. [`PrerenderLog::resolve_interrupted`] cuts it.
+    pub interrupted: Vec<String>,
 }
 
 impl PrerenderLog {
@@ -39,6 +43,24 @@ impl PrerenderLog {
             .iter()
             .flat_map(|g| g.files.iter().map(String::as_str))
     }
+
+    /// Cuts each interrupted file line to the longest of `known` (the files the probe
+    /// saw written) that it starts with; a line no known file starts stays as printed,
+    /// so the cross-check still reports it.
+    pub fn resolve_interrupted(&mut self, known: &[&str]) {
+        for file in self.groups.iter_mut().flat_map(|g| g.files.iter_mut()) {
+            if !self.interrupted.contains(file) {
+                continue;
+            }
+            let cut = known
+                .iter()
+                .filter(|k| file.starts_with(**k))
+                .max_by_key(|k| k.len());
+            if let Some(cut) = cut {
+                *file = cut.to_string();
+            }
+        }
+    }
 }
 
 static ANSI: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\x1b\[[0-9;]*[A-Za-z]").unwrap());
@@ -46,7 +68,7 @@ static CLOCK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\d{2}:\d{2}:\d{2}
 static HEADER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[▶λ] (\S.*?)\s*$").unwrap());
 static FILE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^[├└]─ (/.*?)(?: \(\+[\d.]+ ?m?s\))?(?: \(reused cache entry\))?( \(file not created[^)]*\))?\s*$",
+        r"^[├└]─ (/.*?)( \(\+[\d.]+ ?m?s\))?(?: \(reused cache entry\))?( \(file not created[^)]*\))?\s*$",
     )
     .unwrap()
 });
@@ -83,9 +105,12 @@ pub fn parse(log: &str) -> PrerenderLog {
                 files: Vec::new(),
             });
         } else if let Some(c) = FILE.captures(&line) {
-            if c.get(2).is_some() {
+            if c.get(3).is_some() {
                 out.not_created.push(c[1].to_string());
                 continue;
+            }
+            if c.get(2).is_none() {
+                out.interrupted.push(c[1].to_string());
             }
             if out.groups.is_empty() {
                 out.groups.push(PrerenderGroup {
@@ -180,6 +205,33 @@ mod tests {
             vec![group(None, &["/x/index.html"])]
         );
         assert!(!parse("04:16:16 [build] Complete!\n").found);
+    }
+
+    #[test]
+    fn output_printed_while_rendering_is_cut_off_the_file_name() {
+        let log = "\
+ prerendering static routes
+08:04:20   ├─ /ok/index.html (+9ms)
+08:04:20   ├─ /index.htmlrendering index
+ (+5ms)
+08:04:20   └─ /a/index.html08:04:20 [WARN] `Astro.request.headers` was used
+ (+7ms)
+08:04:20   └─ /b/index.htmlunknown output
+ (+7ms)
+08:04:20 ✓ Completed in 27ms.
+";
+        let mut parsed = parse(log);
+        parsed.resolve_interrupted(&["/index.html", "/a/index.html", "/ok/index.html"]);
+        assert_eq!(
+            parsed.files().collect::<Vec<_>>(),
+            [
+                "/ok/index.html",
+                "/index.html",
+                "/a/index.html",
+                // No file the probe saw starts this line: it stays, and disagrees.
+                "/b/index.htmlunknown output"
+            ]
+        );
     }
 
     #[test]

@@ -82,6 +82,7 @@ fn astro7_log(files: &[&str]) -> PrerenderLog {
             files: files.iter().map(|f| f.to_string()).collect(),
         }],
         not_created: Vec::new(),
+        interrupted: Vec::new(),
     }
 }
 
@@ -158,6 +159,7 @@ fn an_astro5_header_with_other_files_disagrees() {
             },
         ],
         not_created: Vec::new(),
+        interrupted: Vec::new(),
     };
     let found = cross_check(&sample(), &log, dir.path());
     assert_eq!(found.len(), 2, "{found:#?}");

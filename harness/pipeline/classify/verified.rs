@@ -39,7 +39,14 @@ pub fn classify(build: &Build) -> Result<Classification, ClassifyError> {
             tail: build.log_tail(),
         })?;
     let client = build.client_dir().ok_or(ClassifyError::NoBuildDone)?;
-    let disagreements = cross_check(&classification, &buildlog::parse(&build.log), &client);
+    let mut log = buildlog::parse(&build.log);
+    let written: Vec<&str> = classification
+        .routes
+        .iter()
+        .flat_map(|r| r.files.iter().map(String::as_str))
+        .collect();
+    log.resolve_interrupted(&written);
+    let disagreements = cross_check(&classification, &log, &client);
     if disagreements.is_empty() {
         return Ok(classification);
     }
