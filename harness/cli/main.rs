@@ -28,10 +28,13 @@ enum Command {
     /// Build any Astro project and print its ▶/λ listing.
     ///
     /// The project folder is copied to a workdir and never modified. Its own
-    /// astro.config.* is used; when it sets no adapter, @astrojs/node (standalone) is
-    /// added so on-demand routes can build. Astro and Node come from the chosen stack
-    /// (installed on first use). Astro's own decision per route is recorded by a probe
-    /// integration and cross-checked against the build log and the files written.
+    /// astro.config.* is used. A project with its own installed packages (node_modules)
+    /// is built with them: its Astro, adapter and integrations. Otherwise, or with
+    /// --stack, a stack's packages are used (installed on first use), and @astrojs/node
+    /// (standalone) is added when the config sets no adapter, so on-demand routes can
+    /// build. Node comes from a stack either way. Astro's own decision per route is
+    /// recorded by a probe integration and cross-checked against the build log and the
+    /// files written.
     #[command(
         after_help = "Example:\n  astro-conform classify ./my-site --stack astro5\n\n\
         Exit status: 0 listing printed; 1 the build failed or the sources disagree; 2 bad usage."
@@ -112,6 +115,12 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A reader that stops early (`| head`) ends us quietly, as it does any Unix tool,
+    // instead of a panic in println!; the watchdog still stops every child we started.
+    // SAFETY: restoring a signal's default disposition before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     process::install_interrupt_handler();
     process::install_quiet_panic_hook();
     let result = match &cli.command {

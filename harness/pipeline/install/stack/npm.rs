@@ -168,10 +168,26 @@ pub(super) fn npm_hint(log: &str, source: &Path) -> String {
     if UNREACHABLE.iter().any(|m| log.contains(m)) {
         "npm could not reach the package registry: check the network and `npm config get registry`, then run again (nothing was cached)".into()
     } else if log.contains("in sync") {
-        format!(
-            "package.json and package-lock.json disagree: regenerate the lockfile with `node stacks/relock.mjs {}`",
-            source.display()
-        )
+        // npm names what is missing near the top of its log, above its usage text.
+        let missing: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("Missing:") || l.contains("Invalid:"))
+            .take(5)
+            .map(|l| l.trim_start_matches("npm error").trim())
+            .collect();
+        let fix = if source.starts_with(crate::paths::project_root()) {
+            format!(
+                "regenerate the lockfile with `node stacks/relock.mjs {}`",
+                source.display()
+            )
+        } else {
+            "run `npm install` in the project to bring its lockfile up to date here (a lockfile made on another platform may list optional packages this registry does not serve), or build with a stack's packages (--stack)".to_string()
+        };
+        let detail = match missing.is_empty() {
+            true => String::new(),
+            false => format!(" ({})", missing.join("; ")),
+        };
+        format!("package.json and package-lock.json disagree{detail}: {fix}")
     } else {
         "see the log below; nothing was cached, so the next run starts clean".into()
     }
