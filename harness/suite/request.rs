@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::pipeline::build::process;
-use crate::pipeline::request::case::{PathFrom, PathFromError, RequestCase};
+use crate::pipeline::request::case::{MAX_REDIRECTS, PathFrom, PathFromError, RequestCase};
 use crate::pipeline::request::expect;
 use crate::pipeline::request::http::{self, Request};
 
@@ -76,17 +76,103 @@ pub fn run_request(case: &RequestCase, target: &Target) -> Result<(), RequestFai
     let with_log = |failures: Vec<String>| {
         target.failure(format!("{} {}", request.method, request.path), failures)
     };
-    let first = send(&request).map_err(|e| with_log(vec![e.to_string()]))?;
-    let mut failures = expect::check(&case.expect, &first);
+    let exchange = || -> Result<Followed, RequestFailure> {
+        if case.follow_redirects {
+            follow(&request, base, &send).map_err(|e| with_log(vec![e.to_string()]))
+        } else {
+            let last = send(&request).map_err(|e| with_log(vec![e.to_string()]))?;
+            Ok(Followed::once(last))
+        }
+    };
+    let first = exchange()?;
+    let mut failures = first.problems.clone();
+    failures.extend(expect::check(&case.expect, &first.last));
     if case.expect.varies.is_some() || case.expect.built_file.is_some() {
-        let second = send(&request).map_err(|e| with_log(vec![e.to_string()]))?;
-        failures.extend(check_twice(case, target, &first, &second));
+        let second = exchange()?;
+        failures.extend(check_twice(case, target, &first.last, &second.last));
+    }
+    for n in 2..=case.repeat.unwrap_or(1) {
+        let again = exchange()?;
+        failures.extend(check_repeat(n, &first.last, &again.last));
     }
     if failures.is_empty() {
         Ok(())
     } else {
         Err(with_log(failures))
     }
+}
+
+/// The last response of a redirect chain, and what went wrong following it.
+struct Followed {
+    last: http::Exchange,
+    problems: Vec<String>,
+}
+
+impl Followed {
+    fn once(last: http::Exchange) -> Self {
+        Self {
+            last,
+            problems: Vec::new(),
+        }
+    }
+}
+
+/// `follow_redirects`: sends `request`, then the request each `Location` on this server
+/// asks for (GET after 301, 302 and 303, as browsers do; 307 and 308 keep the method and
+/// body), until a response that is no redirect, one to another site, or a loop.
+fn follow(
+    request: &Request,
+    base: &str,
+    send: &dyn Fn(&Request) -> Result<http::Exchange, http::HttpError>,
+) -> Result<Followed, http::HttpError> {
+    let mut next = request.clone();
+    let mut chain = vec![request.path.clone()];
+    loop {
+        let last = send(&next)?;
+        let location = last.header_values("location").next().map(str::to_string);
+        let path = location.and_then(|l| {
+            let local = l.strip_prefix(base).map(str::to_string).unwrap_or(l);
+            local.starts_with('/').then_some(local)
+        });
+        let Some(path) = path.filter(|_| (300..400).contains(&last.status)) else {
+            return Ok(Followed::once(last));
+        };
+        chain.push(path.clone());
+        if chain.len() > MAX_REDIRECTS + 1 {
+            let problem = format!(
+                "redirects: more than {MAX_REDIRECTS} in a row (a loop?): {}",
+                chain.join(" → ")
+            );
+            return Ok(Followed {
+                last,
+                problems: vec![problem],
+            });
+        }
+        if !matches!(last.status, 307 | 308) {
+            next.method = "GET".into();
+            next.body = None;
+        }
+        next.path = path;
+    }
+}
+
+/// `repeat`: the `n`th identical request must answer like the first.
+fn check_repeat(n: u32, first: &http::Exchange, again: &http::Exchange) -> Vec<String> {
+    let mut failures = Vec::new();
+    if again.status != first.status {
+        failures.push(format!(
+            "repeat: request {n} answered {} {}, the first {} {}",
+            again.status, again.reason, first.status, first.reason
+        ));
+    }
+    if again.body() != first.body() {
+        failures.push(format!(
+            "repeat: request {n} got a different body ({} bytes) than the first ({} bytes)",
+            again.body().len(),
+            first.body().len()
+        ));
+    }
+    failures
 }
 
 /// `varies` and `built_file`: what two identical requests must have in common (or not).
@@ -144,4 +230,72 @@ fn path_from_page(
         });
     }
     from.find(&page.text())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, location: Option<&str>, body: &str) -> http::Exchange {
+        http::Exchange {
+            status,
+            reason: String::new(),
+            headers: location
+                .map(|l| ("location".to_string(), l.to_string()))
+                .into_iter()
+                .collect(),
+            chunks: vec![http::Chunk {
+                at: std::time::Duration::ZERO,
+                bytes: body.as_bytes().to_vec(),
+            }],
+            complete: true,
+            body_error: None,
+        }
+    }
+
+    #[test]
+    fn following_ends_at_the_page_keeps_307s_method_and_reports_a_loop() {
+        let base = "http://127.0.0.1:1";
+        let seen = std::cell::RefCell::new(Vec::new());
+        let chain = |req: &Request| {
+            seen.borrow_mut()
+                .push(format!("{} {}", req.method, req.path));
+            Ok(match req.path.as_str() {
+                "/a" => answer(307, Some("http://127.0.0.1:1/b"), ""),
+                "/b" => answer(302, Some("/c"), ""),
+                _ => answer(200, None, "page"),
+            })
+        };
+        let mut post = Request::get("/a");
+        post.method = "POST".into();
+        let followed = follow(&post, base, &chain).unwrap();
+        assert_eq!((followed.last.status, followed.problems.len()), (200, 0));
+        assert_eq!(*seen.borrow(), ["POST /a", "POST /b", "GET /c"]);
+
+        let looping = |_: &Request| Ok(answer(301, Some("/loop"), ""));
+        let followed = follow(&Request::get("/loop"), base, &looping).unwrap();
+        assert!(
+            followed.problems[0]
+                .starts_with("redirects: more than 10 in a row (a loop?): /loop → /loop"),
+            "{:?}",
+            followed.problems
+        );
+        // A redirect to another site is the last response.
+        let away = |_: &Request| Ok(answer(302, Some("https://example.com/"), ""));
+        let followed = follow(&Request::get("/x"), base, &away).unwrap();
+        assert_eq!(followed.last.status, 302);
+    }
+
+    #[test]
+    fn a_repeat_that_answers_otherwise_fails() {
+        let first = answer(200, None, "same");
+        assert!(check_repeat(2, &first, &answer(200, None, "same")).is_empty());
+        let failures = check_repeat(3, &first, &answer(500, None, "other!"));
+        assert_eq!(failures.len(), 2, "{failures:?}");
+        assert!(
+            failures[0].starts_with("repeat: request 3 answered 500"),
+            "{failures:?}"
+        );
+        assert!(failures[1].contains("different body (6 bytes) than the first (4 bytes)"));
+    }
 }

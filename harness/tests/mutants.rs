@@ -57,6 +57,12 @@ const BITES: &[Bite] = &[
         messages: &["cookies: expected 3 Set-Cookie lines, got 1"],
     },
     Bite {
+        mutation: Mutation::MergeCookies,
+        fixture: "cookies-status",
+        request: "the Set-Cookie lines are exactly what the page set, in order",
+        messages: &["cookies: expected the Set-Cookie lines [\"a=last; Path=/; HttpOnly\""],
+    },
+    Bite {
         mutation: Mutation::BareCookies,
         fixture: "cookies-status",
         request: "several cookies arrive on separate lines, last write wins",
@@ -112,6 +118,21 @@ const BITES: &[Bite] = &[
         fixture: "hybrid-static",
         request: "about is the file built once",
         messages: &["header set-cookie: expected absent, got \"mutant=1\""],
+    },
+    Bite {
+        mutation: Mutation::Headers,
+        fixture: "head-and-errors",
+        request: "an endpoint answers with its own headers only",
+        messages: &[
+            "header names: expected exactly",
+            "not expected [\"set-cookie\"]",
+        ],
+    },
+    Bite {
+        mutation: Mutation::StatusOk,
+        fixture: "head-and-errors",
+        request: "a page that throws answers 500 with the custom 500 page",
+        messages: &["status: expected 500, got 200 OK"],
     },
     Bite {
         mutation: Mutation::Html,

@@ -38,6 +38,13 @@ pub struct RequestCase {
     /// A raw body.
     #[serde(default)]
     pub body: Option<String>,
+    /// Follow redirects on this server (at most [`MAX_REDIRECTS`]); the expectations then
+    /// apply to the last response.
+    #[serde(default)]
+    pub follow_redirects: bool,
+    /// Send the request this many times in all (at least 2): every status and body must
+    /// equal the first's.
+    pub repeat: Option<u32>,
     /// Stacks this request does not run on, each with the reason (a legitimate difference
     /// between Astro lines).
     #[serde(default)]
@@ -49,6 +56,9 @@ pub struct RequestCase {
     #[serde(default)]
     pub expect: Expect,
 }
+
+/// The longest redirect chain `follow_redirects` follows before it reports a loop.
+pub const MAX_REDIRECTS: usize = 10;
 
 fn get() -> String {
     "GET".into()
@@ -126,8 +136,15 @@ impl PathFrom {
 }
 
 impl RequestCase {
-    /// What is wrong with a request that has neither or both of `path` and `path_from`.
+    /// What is wrong with a request that has neither or both of `path` and `path_from`,
+    /// or a `repeat` below 2.
     pub fn problem(&self) -> Option<String> {
+        if self.repeat.is_some_and(|n| n < 2) {
+            return Some(format!(
+                "request `{}`: `repeat` counts every request sent, so it is at least 2",
+                self.name
+            ));
+        }
         match (&self.path, &self.path_from) {
             (Some(_), None) | (None, Some(_)) => None,
             (None, None) => Some(format!(

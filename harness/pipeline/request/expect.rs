@@ -28,11 +28,15 @@ pub struct Expect {
     /// Headers that must be absent.
     #[serde(default)]
     pub headers_absent: Vec<String>,
+    /// The exact set of header names, hop-by-hop headers aside (names case-insensitive).
+    pub header_names: Option<Vec<String>>,
     /// Number of `Set-Cookie` lines.
     pub cookie_count: Option<usize>,
     /// Cookies that must be set, each on its own `Set-Cookie` line.
     #[serde(default)]
     pub cookies: Vec<CookieExpect>,
+    /// The `Set-Cookie` lines exactly, in order.
+    pub set_cookie: Option<Vec<String>>,
     /// HTML assertions by CSS selector.
     #[serde(default)]
     pub html: Vec<HtmlExpect>,
@@ -42,6 +46,8 @@ pub struct Expect {
     pub no_scripts: Option<bool>,
     /// The body contains this text.
     pub body_contains: Option<String>,
+    /// The body starts with this text.
+    pub body_starts_with: Option<String>,
     /// JSON pointer → expected value.
     #[serde(default)]
     pub json: BTreeMap<String, toml::Value>,
@@ -73,6 +79,9 @@ pub struct CookieExpect {
     pub max_age: Option<i64>,
     /// The cookie is a deletion (expired or Max-Age=0).
     pub deleted: Option<bool>,
+    /// Attributes the line must not carry, e.g. `["Domain", "Expires"]` (case-insensitive).
+    #[serde(default)]
+    pub absent: Vec<String>,
 }
 
 /// One HTML assertion.
@@ -172,6 +181,9 @@ fn check_headers(expect: &Expect, ex: &Exchange, f: &mut Vec<String>) {
             ));
         }
     }
+    if let Some(names) = &expect.header_names {
+        check_header_names(names, ex, f);
+    }
     for name in &expect.headers_absent {
         let got: Vec<&str> = ex.header_values(name).collect();
         if !got.is_empty() {
@@ -180,6 +192,37 @@ fn check_headers(expect: &Expect, ex: &Exchange, f: &mut Vec<String>) {
                 shown(&got)
             ));
         }
+    }
+}
+
+/// Headers that belong to one connection, not to the response: `header_names` ignores them.
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// `header_names`: the names sent, hop-by-hop aside, equal the expected set.
+fn check_header_names(expected: &[String], ex: &Exchange, f: &mut Vec<String>) {
+    use std::collections::BTreeSet;
+    let want: BTreeSet<String> = expected.iter().map(|n| n.to_ascii_lowercase()).collect();
+    let got: BTreeSet<String> = ex
+        .headers
+        .iter()
+        .map(|(n, _)| n.clone())
+        .filter(|n| !HOP_BY_HOP.contains(&n.as_str()))
+        .collect();
+    let missing: Vec<&String> = want.difference(&got).collect();
+    let extra: Vec<&String> = got.difference(&want).collect();
+    if !missing.is_empty() || !extra.is_empty() {
+        f.push(format!(
+            "header names: expected exactly {want:?}; missing {missing:?}, not expected {extra:?}"
+        ));
     }
 }
 

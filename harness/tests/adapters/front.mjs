@@ -10,12 +10,22 @@
 //   merge-cookies       joins all Set-Cookie lines into one, as headers.entries() would
 //   redirect-200        answers every 3xx with 200 OK and no Location
 //   trailing-slash-404  answers 404 for any path ending in "/" other than "/" itself
+//   head-405            answers every HEAD request with 405 Method Not Allowed
+//   error-200           answers every 5xx with 200 OK (an error page that looks like a page)
 // The child server shares this process group, so the harness stops both together.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 
 const [mutation, entry] = process.argv.slice(2);
-const MUTATIONS = ['passthrough', 'buffer-stream', 'merge-cookies', 'redirect-200', 'trailing-slash-404'];
+const MUTATIONS = [
+  'passthrough',
+  'buffer-stream',
+  'merge-cookies',
+  'redirect-200',
+  'trailing-slash-404',
+  'head-405',
+  'error-200',
+];
 if (!MUTATIONS.includes(mutation) || !entry) {
   console.error(`usage: node front.mjs <${MUTATIONS.join('|')}> <entry.mjs>`);
   process.exit(2);
@@ -75,12 +85,18 @@ function forward(upstreamPort, req, res) {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found (trailing slash)');
     return;
   }
+  if (mutation === 'head-405' && req.method === 'HEAD') {
+    req.resume();
+    res.writeHead(405, { allow: 'GET, POST' }).end();
+    return;
+  }
   const out = http.request(
     { host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers },
     (upstream) => {
       let status = upstream.statusCode;
       let reason = upstream.statusMessage;
       if (mutation === 'redirect-200' && status >= 300 && status < 400) [status, reason] = [200, 'OK'];
+      if (mutation === 'error-200' && status >= 500) [status, reason] = [200, 'OK'];
       const flat = headerPairs(upstream).flat();
       if (mutation === 'buffer-stream') {
         const chunks = [];

@@ -14,6 +14,14 @@ pub(super) fn check_body(expect: &Expect, ex: &Exchange, f: &mut Vec<String>) {
             excerpt(&text)
         ));
     }
+    if let Some(prefix) = &expect.body_starts_with
+        && !text.starts_with(prefix.as_str())
+    {
+        f.push(format!(
+            "body: expected to start with {prefix:?}, got {}",
+            excerpt(&text)
+        ));
+    }
     if !expect.html.is_empty() || expect.islands.is_some() || expect.no_scripts.is_some() {
         check_html(expect, &scraper::Html::parse_document(&text), f);
     }

@@ -14,6 +14,13 @@ pub(super) fn check_cookies(expect: &Expect, ex: &Exchange, f: &mut Vec<String>)
             lines.len()
         ));
     }
+    if let Some(want) = &expect.set_cookie
+        && lines != *want
+    {
+        f.push(format!(
+            "cookies: expected the Set-Cookie lines {want:?} in this order, got {lines:?}"
+        ));
+    }
     let parsed: Vec<cookie::Cookie> = lines
         .iter()
         .filter_map(|l| cookie::Cookie::parse(l.to_string()).ok())
@@ -26,7 +33,14 @@ pub(super) fn check_cookies(expect: &Expect, ex: &Exchange, f: &mut Vec<String>)
             ));
             continue;
         };
-        let diff = cookie_diff(want, c);
+        let mut diff = cookie_diff(want, c);
+        let line = lines
+            .iter()
+            .find(|l| l.trim_start().starts_with(&format!("{}=", want.name)));
+        diff.extend(present_attributes(
+            &want.absent,
+            line.copied().unwrap_or_default(),
+        ));
         if !diff.is_empty() {
             f.push(format!(
                 "cookie {}: {} (line: {:?})",
@@ -36,6 +50,20 @@ pub(super) fn check_cookies(expect: &Expect, ex: &Exchange, f: &mut Vec<String>)
             ));
         }
     }
+}
+
+/// The attributes of `absent` that the raw Set-Cookie `line` carries, one phrase each.
+fn present_attributes(absent: &[String], line: &str) -> Vec<String> {
+    let carried: Vec<&str> = line
+        .split(';')
+        .skip(1)
+        .map(|a| a.split('=').next().unwrap_or_default().trim())
+        .collect();
+    absent
+        .iter()
+        .filter(|name| carried.iter().any(|c| c.eq_ignore_ascii_case(name)))
+        .map(|name| format!("{name} expected absent, got it"))
+        .collect()
 }
 
 /// Each attribute `want` names that `got` does not have as expected, one phrase each.

@@ -210,4 +210,83 @@ fn a_request_needs_exactly_one_of_path_and_path_from() {
     let both =
         req("name = 'a'\npath = '/'\npath_from = { page = '/', select = 'a', attr = 'href' }");
     assert!(both.problem().unwrap().contains("both"));
+    let once = req("name = 'a'\npath = '/'\nrepeat = 1").problem().unwrap();
+    assert!(once.contains("`repeat` counts every request sent, so it is at least 2"));
+}
+
+#[test]
+fn an_exact_header_set_fails_on_a_missing_or_an_extra_name() {
+    let ex = exchange(
+        200,
+        &[
+            ("content-type", "text/html"),
+            ("x-extra", "1"),
+            ("transfer-encoding", "chunked"),
+            ("connection", "keep-alive"),
+        ],
+        &[(1, "")],
+    );
+    // Hop-by-hop headers do not count.
+    assert!(
+        check(
+            &expect("header_names = [\"Content-Type\", \"x-extra\"]"),
+            &ex
+        )
+        .is_empty()
+    );
+    let msg = fails(&expect("header_names = [\"content-type\", \"vary\"]"), &ex);
+    assert!(
+        msg.contains("missing [\"vary\"], not expected [\"x-extra\"]"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn set_cookie_lines_in_order_and_absent_attributes_fail_when_they_differ() {
+    let ex = exchange(
+        200,
+        &[
+            ("set-cookie", "a=1; Path=/"),
+            ("set-cookie", "b=2; Path=/; Domain=example.com"),
+        ],
+        &[(1, "")],
+    );
+    assert!(
+        check(
+            &expect("set_cookie = [\"a=1; Path=/\", \"b=2; Path=/; Domain=example.com\"]"),
+            &ex
+        )
+        .is_empty()
+    );
+    let msg = fails(
+        &expect("set_cookie = [\"b=2; Path=/; Domain=example.com\", \"a=1; Path=/\"]"),
+        &ex,
+    );
+    assert!(msg.contains("in this order, got [\"a=1; Path=/\""), "{msg}");
+    assert!(
+        check(
+            &expect("cookies = [{ name = \"a\", absent = [\"Domain\", \"Expires\"] }]"),
+            &ex
+        )
+        .is_empty()
+    );
+    let msg = fails(
+        &expect("cookies = [{ name = \"b\", absent = [\"domain\"] }]"),
+        &ex,
+    );
+    assert!(
+        msg.contains("cookie b: domain expected absent, got it"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_body_prefix_fails_when_the_body_starts_otherwise() {
+    let ex = exchange(200, &[], &[(1, "<!DOCTYPE html>"), (2, "<html></html>")]);
+    assert!(check(&expect("body_starts_with = \"<!DOCTYPE html><html>\""), &ex).is_empty());
+    let msg = fails(&expect("body_starts_with = \"<html>\""), &ex);
+    assert!(
+        msg.contains("body: expected to start with \"<html>\""),
+        "{msg}"
+    );
 }
