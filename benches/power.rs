@@ -7,7 +7,7 @@
 //! `0,2.5,5,7.5,10,15`; 0 is A/A: the same build served twice). Routes: `POWER_ROUTES`
 //! (default `cookie,json`); stack: `POWER_STACK` (default astro7). Prints a Markdown table
 //! (for the README) and writes power.json and power.svg to
-//! `target/astro-conform/power/`. Progress goes to stderr. `POWER_FROM=path/power.json`
+//! `power/` in the cache. Progress goes to stderr. `POWER_FROM=path/power.json`
 //! prints the table and redraws the chart of a saved run instead.
 
 use std::time::Instant;

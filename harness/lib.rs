@@ -13,6 +13,7 @@
 
 pub mod error;
 pub mod paths;
+mod built_in;
 pub mod pipeline;
 pub mod suite;
 pub mod report;

@@ -1,10 +1,43 @@
 //! Where the project's inputs are and where the harness keeps its caches.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
-/// The repository root (where `Cargo.toml`, `fixtures/` and `stacks/` are).
+/// Where the built-in `fixtures/`, `stacks/`, `adapters/` and `snapshots/` are:
+/// `$ASTRO_CONFORM_HOME` when set; the repository this binary was built from while it runs
+/// from a cargo target dir (`cargo run`, `cargo test`) and that repository is still there;
+/// else the copy the binary carries, unpacked into the cache (an installed binary).
 pub fn project_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        if let Some(home) = std::env::var_os("ASTRO_CONFORM_HOME") {
+            return absolute(PathBuf::from(home));
+        }
+        let source = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        if runs_from_a_target_dir() && source.join("stacks").is_dir() {
+            return source;
+        }
+        // Unpacking fails only on an unwritable cache; the source path then names
+        // what is missing in every later error.
+        crate::built_in::unpacked(&cache_dir()).unwrap_or(source)
+    })
+    .clone()
+}
+
+/// True when this executable lies in a cargo target dir (`target/debug/…`,
+/// `target/debug/deps/…`), which cargo marks with `CACHEDIR.TAG`.
+fn runs_from_a_target_dir() -> bool {
+    let Ok(exe) = std::env::current_exe() else {
+        return false;
+    };
+    exe.ancestors()
+        .skip(1)
+        .take(4)
+        .any(|dir| dir.join("CACHEDIR.TAG").is_file() && dir.join(".rustc_info.json").is_file())
+}
+
+fn absolute(path: PathBuf) -> PathBuf {
+    std::path::absolute(&path).unwrap_or(path)
 }
 
 /// `fixtures/` of the repository.
@@ -22,16 +55,16 @@ pub fn snapshots_dir() -> PathBuf {
     project_root().join("snapshots")
 }
 
-/// The cache root: `$ASTRO_CONFORM_CACHE`, else `$CARGO_TARGET_DIR/astro-conform`,
-/// else `target/astro-conform` in the repository.
+/// The cache root (npm installs, Node toolchains, builds, reports): `$ASTRO_CONFORM_CACHE`,
+/// else `astro-conform` in the user's cache directory (`$XDG_CACHE_HOME` or `~/.cache` on
+/// Linux, `~/Library/Caches` on macOS), so `cargo clean` keeps the installs.
 pub fn cache_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("ASTRO_CONFORM_CACHE") {
-        return PathBuf::from(dir);
+        return absolute(PathBuf::from(dir));
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| project_root().join("target"));
-    target.join("astro-conform")
+    dirs::cache_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("astro-conform")
 }
 
 /// True when `ASTRO_CONFORM_KEEP=1`: failed build workdirs are kept and their path printed.

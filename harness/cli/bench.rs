@@ -41,9 +41,10 @@ pub(crate) struct Args {
     /// servers at once].
     #[arg(long)]
     warmup: Option<f64>,
-    /// Where bench.json and bench.svg (or ab.json and ab.svg) are written.
-    #[arg(long, default_value = "target/astro-conform/bench")]
-    out: PathBuf,
+    /// Where bench.json and bench.svg (or ab.json and ab.svg) are written (default:
+    /// `bench/` in the cache directory).
+    #[arg(long)]
+    out: Option<PathBuf>,
     /// Print JSON instead of the table.
     #[arg(long)]
     json: bool,
@@ -242,7 +243,16 @@ fn measure(
     let report = bench::bench(&served, settings, &progress).map_err(fail)?;
     bar.finish_and_clear();
     let svg = plot::bench_svg(&report);
-    write_results(&args.out, "bench", &report, &svg, args.json)?;
+    write_results(
+        &args
+            .out
+            .clone()
+            .unwrap_or_else(|| paths::cache_dir().join("bench")),
+        "bench",
+        &report,
+        &svg,
+        args.json,
+    )?;
     if !args.json {
         print!("{}", report.table());
     }
@@ -288,7 +298,16 @@ fn compare(
     }
     bar.finish_and_clear();
     let svg = plot::ab_svg(&reports);
-    write_results(&args.out, "ab", &reports, &svg, args.json)?;
+    write_results(
+        &args
+            .out
+            .clone()
+            .unwrap_or_else(|| paths::cache_dir().join("bench")),
+        "ab",
+        &reports,
+        &svg,
+        args.json,
+    )?;
     if !args.json {
         for report in &reports {
             print!("{}", report.table());

@@ -56,8 +56,8 @@ enum Command {
     /// is a matrix check × adapter → pass / FAIL / known deviation / n/a, with a one-line
     /// reason for each non-pass. The same matrix is written as matrix.json, junit.xml and
     /// matrix.md into the report directory. Trials are named stack/adapter/fixture/check.
-    /// Installs and builds are cached under target/astro-conform, so a re-run with nothing
-    /// changed only re-checks.
+    /// Installs and builds are cached (in the user's cache directory, or
+    /// $ASTRO_CONFORM_CACHE), so a re-run with nothing changed only re-checks.
     #[command(
         after_help = "Examples:\n  astro-conform run\n  astro-conform run --adapter all\n  astro-conform run --adapter ./my-adapter.toml --stack astro7\n  astro-conform run --stack astro5 hybrid\n  astro-conform run --list\n\n\
         Adapters: the profiles in adapters/ (see `astro-conform adapters`), or a path to your own.\n\

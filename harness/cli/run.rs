@@ -35,9 +35,10 @@ pub(crate) struct Args {
     /// Trials run at once (default: the number of cores).
     #[arg(long, short)]
     jobs: Option<usize>,
-    /// Where matrix.json, junit.xml and matrix.md are written.
-    #[arg(long, default_value = "target/astro-conform/report")]
-    report_dir: PathBuf,
+    /// Where matrix.json, junit.xml and matrix.md are written (default: `report/` in the
+    /// cache directory).
+    #[arg(long)]
+    report_dir: Option<PathBuf>,
     /// A previous matrix.json: fail only on checks that fail now but did not then.
     #[arg(long)]
     baseline: Option<PathBuf>,
@@ -74,15 +75,16 @@ pub(crate) fn run(opts: &Args) -> CliResult<ExitCode> {
     let used: Vec<&Profile> = profiles.iter().map(|p| p.as_ref()).collect();
     let matrix = Matrix::new(&used, &pairs);
     println!("\n{}", matrix.text());
-    matrix.write(&opts.report_dir).map_err(|e| {
-        format!(
-            "cannot write the report to {}: {e}",
-            opts.report_dir.display()
-        )
-    })?;
+    let report_dir = opts
+        .report_dir
+        .clone()
+        .unwrap_or_else(|| paths::cache_dir().join("report"));
+    matrix
+        .write(&report_dir)
+        .map_err(|e| format!("cannot write the report to {}: {e}", report_dir.display()))?;
     println!(
         "astro-conform: reports written to {} (matrix.json, junit.xml, matrix.md)",
-        opts.report_dir.display()
+        report_dir.display()
     );
     let failed = match (&baseline, &opts.baseline) {
         (Some(baseline), Some(file)) => regressed(&matrix, baseline, file),

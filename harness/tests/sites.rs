@@ -6,7 +6,7 @@
 //! `PROPTEST_CASES` sets the number of sites per stack (default 3, with a fixed seed so
 //! CI builds the same sites and reuses cached builds); `PROPTEST_RNG_SEED` picks others.
 //! A failing site is shrunk to a minimal one, saved as a ready fixture folder under
-//! `target/astro-conform/failed-sites/`, and its path printed.
+//! `failed-sites/` in the cache, and its path printed.
 
 use std::collections::BTreeSet;
 
@@ -373,7 +373,7 @@ fn check_site(site: &Site, installed: &InstalledStack) -> Result<(), String> {
     }
 }
 
-/// Copies the site to `target/astro-conform/failed-sites/<hash>` with a case.toml that
+/// Copies the site to `failed-sites/<hash>` in the cache with a case.toml that
 /// states the model's expectations.
 fn save_fixture(
     site: &Site,
