@@ -4,6 +4,9 @@
 //! Adapters: `ASTRO_CONFORM_ADAPTERS` (comma-separated profile names or paths, or `all`);
 //! default `node,node-middleware`. A known deviation that shows up passes; one that no
 //! longer shows up fails (the profile is out of date); checks that do not apply are ignored.
+//!
+//! Fixtures: the built-in ones, plus each folder in `ASTRO_CONFORM_FIXTURES` (a list of
+//! paths, separated like PATH); `ASTRO_CONFORM_NO_BUILTIN=1` leaves the built-in ones out.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -25,7 +28,12 @@ fn list() -> Result<Vec<suite::Trial>, Box<dyn std::error::Error>> {
     let profiles: Vec<_> = adapter::select(&names)?.into_iter().map(Arc::new).collect();
     let all = stack::discover(&paths::stacks_dir())?;
     let stacks = suite::select_stacks(all, &[], &profiles)?;
-    Ok(suite::trials(&paths::fixtures_dir(), &stacks, &profiles)?)
+    let extra: Vec<_> = std::env::var_os("ASTRO_CONFORM_FIXTURES")
+        .map(|v| std::env::split_paths(&v).collect())
+        .unwrap_or_default();
+    let builtin = !std::env::var("ASTRO_CONFORM_NO_BUILTIN").is_ok_and(|v| v == "1");
+    let dirs = suite::fixture_dirs(&extra, builtin);
+    Ok(suite::trials(&dirs, &stacks, &profiles)?)
 }
 
 fn main() -> ExitCode {

@@ -55,6 +55,21 @@ pub fn snapshots_dir() -> PathBuf {
     project_root().join("snapshots")
 }
 
+/// Where the snapshots of the fixtures in `fixtures` are: the built-in `snapshots/` for
+/// the built-in fixtures, else `<fixtures>/snapshots/` (a folder without a `case.toml`,
+/// so never taken for a fixture).
+pub fn snapshots_beside(fixtures: &Path) -> PathBuf {
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    };
+    if same(fixtures, &fixtures_dir()) {
+        snapshots_dir()
+    } else {
+        fixtures.join("snapshots")
+    }
+}
+
 /// The cache root (npm installs, Node toolchains, builds, reports): `$ASTRO_CONFORM_CACHE`,
 /// else `astro-conform` in the user's cache directory (`$XDG_CACHE_HOME` or `~/.cache` on
 /// Linux, `~/Library/Caches` on macOS), so `cargo clean` keeps the installs.

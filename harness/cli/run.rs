@@ -29,6 +29,14 @@ pub(crate) struct Args {
     /// those a selected profile lists.
     #[arg(long = "stack")]
     stacks: Vec<String>,
+    /// A folder of your own fixtures (each a subfolder with astro.config.mjs, src/pages/
+    /// and case.toml), run beside the built-in ones (repeatable). Their snapshots are
+    /// kept in `DIR/snapshots/`.
+    #[arg(long = "fixtures", value_name = "DIR")]
+    fixtures: Vec<PathBuf>,
+    /// Leave the built-in fixtures out (with --fixtures).
+    #[arg(long, requires = "fixtures")]
+    no_builtin: bool,
     /// Print the trial names and exit, building nothing.
     #[arg(long)]
     list: bool,
@@ -50,7 +58,13 @@ pub(crate) fn run(opts: &Args) -> CliResult<ExitCode> {
     let baseline = opts.baseline.as_deref().map(read_baseline).transpose()?;
     let all = stack::discover(&paths::stacks_dir())?;
     let stacks = suite::select_stacks(all, &opts.stacks, &profiles)?;
-    let trials: Vec<Trial> = suite::trials(&paths::fixtures_dir(), &stacks, &profiles)?
+    for dir in &opts.fixtures {
+        if !dir.is_dir() {
+            return Err(format!("--fixtures {}: no such folder", dir.display()).into());
+        }
+    }
+    let dirs = suite::fixture_dirs(&opts.fixtures, !opts.no_builtin);
+    let trials: Vec<Trial> = suite::trials(&dirs, &stacks, &profiles)?
         .into_iter()
         .filter(|t| {
             opts.filters.is_empty() || opts.filters.iter().any(|f| t.name.contains(f.as_str()))

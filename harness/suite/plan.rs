@@ -1,7 +1,7 @@
 //! The plan: trials (stack × adapter × fixture × check), named and listed without
 //! building anything, and the outcome of each.
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::pipeline::discover::adapter::Profile;
@@ -144,10 +144,21 @@ pub fn select_stacks(
         .collect())
 }
 
-/// Lists the trials for the fixtures in `fixtures_dir` on the given stacks, through each
+/// The folders of fixtures a run reads: the built-in `fixtures/` unless `builtin` is
+/// false, then each of `extra`.
+pub fn fixture_dirs(extra: &[PathBuf], builtin: bool) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if builtin {
+        dirs.push(crate::paths::fixtures_dir());
+    }
+    dirs.extend(extra.iter().cloned());
+    dirs
+}
+
+/// Lists the trials for the fixtures in `fixtures_dirs` on the given stacks, through each
 /// adapter profile; builds nothing. Fixtures built without an adapter run once per stack.
 pub fn trials(
-    fixtures_dir: &Path,
+    fixtures_dirs: &[PathBuf],
     stacks: &[Stack],
     profiles: &[Arc<Profile>],
 ) -> Result<Vec<Trial>, CaseError> {
@@ -157,7 +168,7 @@ pub fn trials(
         .map(|s| s.name.clone())
         .collect();
     let mut out = Vec::new();
-    for fixture in case::discover(fixtures_dir)? {
+    for fixture in case::discover_all(fixtures_dirs)? {
         let fixture = match fixture {
             Ok(f) => Arc::new(f),
             Err((name, e)) => {

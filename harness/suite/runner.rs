@@ -2,7 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::paths;
 use crate::pipeline::build::Adapter;
 use crate::pipeline::discover::adapter::Profile;
 use crate::pipeline::discover::case::Fixture;
@@ -18,7 +17,8 @@ use super::request::{Target, run_request};
 /// Runs trials; installs, builds and servers are made once and shared through its session.
 pub struct Runner {
     session: Session,
-    snapshot_dir: PathBuf,
+    /// Compare every snapshot here instead of beside its fixture.
+    snapshot_dir: Option<PathBuf>,
 }
 
 impl Default for Runner {
@@ -28,11 +28,11 @@ impl Default for Runner {
 }
 
 impl Runner {
-    /// A runner on `session`, comparing snapshots with `snapshots/`.
+    /// A runner on `session`, comparing snapshots with each fixture's own.
     pub fn on(session: Session) -> Self {
         Self {
             session,
-            snapshot_dir: paths::snapshots_dir(),
+            snapshot_dir: None,
         }
     }
 
@@ -41,9 +41,9 @@ impl Runner {
         Self::on(Session::with_progress(progress))
     }
 
-    /// Compares snapshots with the files in `dir` instead of `snapshots/`.
+    /// Compares snapshots with the files in `dir` instead of each fixture's own.
     pub fn with_snapshot_dir(mut self, dir: &Path) -> Self {
-        self.snapshot_dir = dir.to_path_buf();
+        self.snapshot_dir = Some(dir.to_path_buf());
         self
     }
 
@@ -94,7 +94,8 @@ impl Runner {
         let installed = session.installed(stack, profile)?;
         let adapter = profile.map_or(Adapter::None, Profile::adapter);
         let build = session.build(&fixture.dir, &installed, &adapter)?;
-        let snapshot = |name: String| (self.snapshot_dir.clone(), name);
+        let dir = self.snapshot_dir.as_ref().unwrap_or(&fixture.snapshots);
+        let snapshot = |name: String| (dir.clone(), name);
         match check {
             Check::Routes => {
                 let classification = session.classified(&build)?;

@@ -30,7 +30,7 @@ fn astro5() -> Stack {
 /// Runs the named trial of the fixtures in `fixtures`, with snapshots in `snapshots`.
 fn run_trial(fixtures: &Path, snapshots: &Path, name: &str) -> Result<(), String> {
     let node = std::sync::Arc::new(adapter::find("node").unwrap());
-    let trials = suite::trials(fixtures, &[astro5()], &[node]).unwrap();
+    let trials = suite::trials(&[fixtures.to_path_buf()], &[astro5()], &[node]).unwrap();
     let trial = trials.iter().find(|t| t.name == name).unwrap_or_else(|| {
         panic!(
             "no trial {name} among {:?}",

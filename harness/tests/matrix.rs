@@ -139,7 +139,7 @@ fn each_mutant_fails_exactly_the_checks_it_breaks() {
     let mut profiles = vec![Arc::new(adapter::find("node").unwrap())];
     profiles.extend(mutants.iter().map(|m| mutant(m)));
     let astro7 = stack::find(&paths::stacks_dir(), "astro7").unwrap();
-    let trials = suite::trials(&paths::fixtures_dir(), &[astro7], &profiles).unwrap();
+    let trials = suite::trials(&[paths::fixtures_dir()], &[astro7], &profiles).unwrap();
     // The mutants fail snapshot checks on purpose: compare against a copy, so the
     // `.snap.new` files insta writes outside CI land there and not in snapshots/.
     let snapshots = tempfile::tempdir().unwrap();
@@ -204,7 +204,7 @@ fn a_listed_deviation_is_judged_both_ways() {
         .map(|n| Arc::new(Profile::load(&dir.path().join(format!("{n}.toml"))).unwrap()))
         .collect();
     let astro7 = stack::find(&paths::stacks_dir(), "astro7").unwrap();
-    let trials = suite::trials(&paths::fixtures_dir(), &[astro7], &profiles).unwrap();
+    let trials = suite::trials(&[paths::fixtures_dir()], &[astro7], &profiles).unwrap();
     let runner = Runner::default();
     let judge = |adapter: &str| {
         let name =

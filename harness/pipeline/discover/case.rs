@@ -23,6 +23,12 @@ pub enum CaseError {
     Invalid(#[from] Located),
     #[error("fixture {}: {reason}", dir.display())]
     BadFixture { dir: PathBuf, reason: String },
+    #[error("two fixtures are named `{name}`: {} and {}; fixture names must be unique across --fixtures folders", first.display(), second.display())]
+    SameName {
+        name: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
     #[error(transparent)]
     Io(#[from] IoError),
 }
@@ -82,6 +88,9 @@ pub struct Fixture {
     pub name: String,
     /// The fixture folder.
     pub dir: PathBuf,
+    /// Where its snapshots are: `snapshots/` beside the folder of fixtures it is in (for
+    /// the built-in fixtures, the built-in `snapshots/`).
+    pub snapshots: PathBuf,
     /// Its `case.toml`.
     pub case: Case,
 }
@@ -142,6 +151,7 @@ impl Fixture {
         Ok(Self {
             name,
             dir: dir.to_path_buf(),
+            snapshots: crate::paths::snapshots_beside(dir.parent().unwrap_or(dir)),
             case,
         })
     }
@@ -178,6 +188,35 @@ pub fn discover(dir: &Path) -> Result<Vec<Discovered>, CaseError> {
             })
         })
         .collect())
+}
+
+/// Every fixture in each of `dirs`, sorted by name; two fixtures of one name are an error
+/// (trial names must say which fixture they run).
+pub fn discover_all(dirs: &[PathBuf]) -> Result<Vec<Discovered>, CaseError> {
+    let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut all = Vec::new();
+    for dir in dirs {
+        for found in discover(dir)? {
+            let (name, at) = match &found {
+                Ok(f) => (f.name.clone(), f.dir.clone()),
+                Err((name, _)) => (name.clone(), dir.join(name)),
+            };
+            if let Some(first) = seen.insert(name.clone(), at.clone()) {
+                return Err(CaseError::SameName {
+                    name,
+                    first,
+                    second: at,
+                });
+            }
+            all.push(found);
+        }
+    }
+    let key = |d: &Discovered| match d {
+        Ok(f) => f.name.clone(),
+        Err((name, _)) => name.clone(),
+    };
+    all.sort_by_key(key);
+    Ok(all)
 }
 
 #[cfg(test)]

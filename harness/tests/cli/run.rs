@@ -258,3 +258,111 @@ fn sigkill_while_servers_run_leaves_no_process_behind() {
         "node-middleware.mjs",
     );
 }
+
+/// A folder of one outside fixture, `mine`: a prerendered home page and an on-demand page.
+fn outside_fixtures(root: &Path) -> PathBuf {
+    let dir = root.join("my-fixtures");
+    write(
+        &dir.join("mine"),
+        &[
+            ("astro.config.mjs", "export default { output: 'static' };\n"),
+            ("src/pages/index.astro", "<h1>home</h1>\n"),
+            (
+                "src/pages/live.astro",
+                "---\nexport const prerender = false;\n---\n<p class=\"now\">{Date.now()}</p>\n",
+            ),
+            (
+                "case.toml",
+                "description = \"an outside fixture\"\n\n[[request]]\nname = \"live renders per request\"\npath = \"/live\"\nexpect.status = 200\nexpect.varies = true\n",
+            ),
+        ],
+    );
+    dir
+}
+
+#[test]
+fn outside_fixtures_run_with_their_snapshots_beside_them() {
+    let _machine = crate::support::shared_machine();
+    let root = tempfile::tempdir().unwrap();
+    let fixtures = outside_fixtures(root.path());
+    let report = root.path().join("report");
+    let args = [
+        "run",
+        "--fixtures",
+        fixtures.to_str().unwrap(),
+        "--no-builtin",
+        "--stack",
+        "astro5",
+        "--adapter",
+        "node",
+        "--report-dir",
+        report.to_str().unwrap(),
+    ];
+    let run = |ci: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_astro-conform"));
+        cmd.args(args).env_remove("CI").env_remove("INSTA_UPDATE");
+        if ci {
+            cmd.env("CI", "true");
+        } else {
+            cmd.env("INSTA_UPDATE", "always");
+        }
+        cmd.output().unwrap()
+    };
+    // The first run writes the snapshots beside the fixtures, the second compares them.
+    let first = run(false);
+    assert!(first.status.success(), "{:?}", text(&first));
+    assert!(
+        fixtures
+            .join("snapshots/astro5__mine__routes.snap")
+            .is_file()
+    );
+    assert!(
+        fixtures
+            .join("snapshots/astro5__node__mine__dist.snap")
+            .is_file()
+    );
+    let second = run(true);
+    let (stdout, stderr) = text(&second);
+    assert!(second.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("node: 3 pass, 0 fail"), "{stdout}");
+    assert!(
+        !stdout.contains("routing"),
+        "built-in fixtures ran: {stdout}"
+    );
+    // A changed decision fails against the snapshot beside the fixture.
+    write(
+        &fixtures.join("mine"),
+        &[(
+            "src/pages/index.astro",
+            "---\nexport const prerender = false;\n---\n<h1>home</h1>\n",
+        )],
+    );
+    let changed = run(true);
+    let (stdout, stderr) = text(&changed);
+    assert_eq!(changed.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("astro5__mine__routes"), "{stderr}");
+}
+
+#[test]
+fn an_outside_fixture_named_like_a_built_in_one_is_refused() {
+    let _machine = crate::support::shared_machine();
+    let root = tempfile::tempdir().unwrap();
+    let fixtures = outside_fixtures(root.path());
+    std::fs::rename(fixtures.join("mine"), fixtures.join("routing")).unwrap();
+    let out = astro_conform(
+        &["run", "--list", "--fixtures", fixtures.to_str().unwrap()],
+        &[],
+    );
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("two fixtures are named `routing`"),
+        "{stderr}"
+    );
+    let missing = astro_conform(&["run", "--list", "--fixtures", "/no/such/folder"], &[]);
+    assert!(
+        text(&missing)
+            .1
+            .contains("--fixtures /no/such/folder: no such folder")
+    );
+}
