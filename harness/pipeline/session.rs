@@ -142,7 +142,9 @@ impl Session {
                 {
                     let what = format!("the packages of {}", project.display());
                     let say = |m: &str| self.say(m);
-                    let entry = stack::npm_ci(project, &what, &node, &path_var, &tools, &say)?;
+                    let origin = stack::LockOrigin::Project;
+                    let entry =
+                        stack::npm_ci(project, origin, &what, &node, &path_var, &tools, &say)?;
                     let modules = entry.join("node_modules");
                     Ok(Some(own::from_node_modules(
                         project, &modules, &node, &path_var,

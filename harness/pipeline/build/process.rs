@@ -76,6 +76,32 @@ impl LiveGroups {
     }
 }
 
+/// In a child between fork and exec: tells the watchdog `+<own pid>` (the pid is the
+/// group, set before this runs), so a harness killed before it has registered the child
+/// itself still leaves no orphan. Allocates nothing.
+fn announce_self(fd: std::os::fd::RawFd) {
+    // SAFETY: getpid has no preconditions.
+    let mut pid = unsafe { libc::getpid() } as u32;
+    let mut buf = [0u8; 16];
+    let mut at = buf.len() - 1;
+    buf[at] = b'\n';
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (pid % 10) as u8;
+        pid /= 10;
+        if pid == 0 {
+            break;
+        }
+    }
+    at -= 1;
+    buf[at] = b'+';
+    // SAFETY: writing initialised bytes from a live buffer; a failed write only means the
+    // watchdog is gone, and the parent tells it again after spawn.
+    unsafe {
+        libc::write(fd, buf[at..].as_ptr().cast(), buf.len() - at);
+    }
+}
+
 fn start_watchdog() -> std::io::Result<std::io::PipeWriter> {
     let (reader, writer) = std::io::pipe()?;
     Command::new("/bin/sh")
@@ -164,6 +190,16 @@ impl GroupGuard {
         // Register under the lock so an interrupt between spawn and insert cannot miss it.
         let mut live = LIVE_GROUPS.lock().unwrap_or_else(|e| e.into_inner());
         live.ensure_watchdog();
+        if let Some(fd) = live.watchdog.as_ref().map(std::os::fd::AsRawFd::as_raw_fd) {
+            // SAFETY: the closure only calls getpid and write, both async-signal-safe,
+            // on a stack buffer; `fd` stays open while the lock is held.
+            unsafe {
+                cmd.pre_exec(move || {
+                    announce_self(fd);
+                    Ok(())
+                });
+            }
+        }
         let child = cmd.spawn().map_err(|source| ProcessError::Spawn {
             program: program.clone(),
             source,

@@ -169,7 +169,7 @@ mod node;
 mod npm;
 
 pub use node::{NodeRuntime, Tools, node_for};
-pub use npm::{InstalledStack, install, npm_ci};
+pub use npm::{InstalledStack, LockOrigin, install, npm_ci};
 
 #[cfg(test)]
 mod tests;

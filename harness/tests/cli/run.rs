@@ -234,7 +234,8 @@ fn sigkill_during_a_build_leaves_no_process_behind() {
     let project = dir.path().to_str().unwrap();
     sigkill_when_running(
         &["classify", project, "--stack", "astro5", "--rebuild"],
-        "astro",
+        // In `astro build`'s arguments, not in the harness's own command line.
+        ".astro-conform/astro.config.mjs",
     );
 }
 

@@ -122,6 +122,7 @@ pub fn node_for(
             .unwrap_or_default();
         let entry = npm_ci(
             &dir,
+            super::npm::LockOrigin::Ours,
             &format!("toolchain `{name}`"),
             &tools.node,
             &tools.path_var,

@@ -43,6 +43,7 @@ pub fn install(
     let path_var = node.path_with(&tools.path_var);
     let entry = npm_ci(
         &stack.dir,
+        LockOrigin::Ours,
         &format!("stack `{}`", stack.name),
         &node,
         &path_var,
@@ -78,10 +79,21 @@ pub(super) fn install_timeout() -> Duration {
     Duration::from_secs(secs)
 }
 
+/// Whose lockfile an install uses, which decides what a failure tells the user to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockOrigin {
+    /// A stack, toolchain or profile lockfile of astro-conform's: regenerate it with
+    /// `stacks/relock.mjs`.
+    Ours,
+    /// A user's project: bring its lockfile up to date with its own `npm install`.
+    Project,
+}
+
 /// `npm ci` of the package in `source` into the cache entry keyed by its manifest,
 /// lockfile and the Node that runs it. Returns the entry's directory.
 pub fn npm_ci(
     source: &Path,
+    origin: LockOrigin,
     what: &str,
     node: &NodeRuntime,
     path_var: &OsStr,
@@ -118,7 +130,7 @@ pub fn npm_ci(
     fs::write(lock.dir.join("package-lock.json"), &lockfile)
         .map_err(IoError::doing("writing package-lock.json"))?;
     let log = root.join(format!("{name}-{key}.npm-ci.log"));
-    if let Err(e) = run_npm_ci(&lock.dir, &log, path_var, tools, source, what) {
+    if let Err(e) = run_npm_ci(&lock.dir, &log, path_var, tools, (source, origin), what) {
         // Leave no half-installed entry behind.
         let _ = fs::remove_dir_all(&lock.dir);
         return Err(e);
@@ -134,7 +146,7 @@ fn run_npm_ci(
     log: &Path,
     path_var: &OsStr,
     tools: &Tools,
-    source: &Path,
+    (source, origin): (&Path, LockOrigin),
     what: &str,
 ) -> Result<(), StackError> {
     let mut cmd = Command::new(&tools.npm);
@@ -149,14 +161,14 @@ fn run_npm_ci(
     Err(StackError::InstallFailed {
         what: what.to_string(),
         status: status.to_string(),
-        hint: npm_hint(&text, source),
+        hint: npm_hint(&text, source, origin),
         tail: process::log_tail(log, process::LOG_TAIL_LINES),
         log: log.to_path_buf(),
     })
 }
 
 /// What to do next after a failed `npm ci`, judged from its log.
-pub(super) fn npm_hint(log: &str, source: &Path) -> String {
+pub(super) fn npm_hint(log: &str, source: &Path, origin: LockOrigin) -> String {
     const UNREACHABLE: [&str; 6] = [
         "ENOTFOUND",
         "ECONNREFUSED",
@@ -175,7 +187,7 @@ pub(super) fn npm_hint(log: &str, source: &Path) -> String {
             .take(5)
             .map(|l| l.trim_start_matches("npm error").trim())
             .collect();
-        let fix = if source.starts_with(crate::paths::project_root()) {
+        let fix = if origin == LockOrigin::Ours {
             format!(
                 "regenerate the lockfile with `node stacks/relock.mjs {}`",
                 source.display()

@@ -1,6 +1,6 @@
 //! Unit tests of the parent module.
 
-use super::npm::npm_hint;
+use super::npm::{LockOrigin, npm_hint};
 use super::*;
 
 fn v(s: &str) -> semver::Version {
@@ -54,13 +54,18 @@ fn unknown_stack_lists_the_known_ones() {
 
 #[test]
 fn npm_hints_name_the_cause() {
-    let dir = crate::paths::project_root().join("stacks/x");
-    assert!(npm_hint("npm error code ECONNREFUSED", &dir).contains("could not reach"));
+    let dir = Path::new("stacks/x");
+    let ours = LockOrigin::Ours;
+    assert!(npm_hint("npm error code ECONNREFUSED", dir, ours).contains("could not reach"));
     let out_of_sync = "npm error `npm ci` can only install packages when your package.json and package-lock.json are in sync.\n\
         npm error Missing: napi-x@0.1.0 from lock file\nnpm error usage text";
-    assert!(npm_hint(out_of_sync, &dir).contains("relock"));
+    assert!(npm_hint(out_of_sync, dir, ours).contains("relock"));
     // A user's project is not told about this repository's scripts, but what is missing.
-    let theirs = npm_hint(out_of_sync, Path::new("/somewhere/site"));
+    let theirs = npm_hint(
+        out_of_sync,
+        Path::new("/somewhere/site"),
+        LockOrigin::Project,
+    );
     assert!(!theirs.contains("relock"), "{theirs}");
     assert!(
         theirs.contains("(Missing: napi-x@0.1.0 from lock file)"),
