@@ -87,6 +87,33 @@ pub struct Matrix {
     pub rows: BTreeMap<String, BTreeMap<String, Cell>>,
 }
 
+/// A deviation a profile lists for a behaviour (`tag:…`) that none of the checks with the
+/// tag showed: one row `tag:<name>` per profile and tag, STALE in that profile's column.
+fn stale_tag_deviations(results: &[(&Trial, &Outcome)]) -> Vec<(String, String, Outcome)> {
+    // (adapter, tag) → (reason, checks with it, checks that deviated)
+    let mut seen: BTreeMap<(String, &'static str), (String, usize, usize)> = BTreeMap::new();
+    for (trial, outcome) in results {
+        let Some(known) = &trial.deviation else {
+            continue;
+        };
+        let Some(tag) = known.tag else { continue };
+        let entry = seen
+            .entry((trial.adapter.clone(), tag.name()))
+            .or_insert_with(|| (known.reason.clone(), 0, 0));
+        entry.1 += 1;
+        entry.2 += usize::from(matches!(outcome, Outcome::Deviation { .. }));
+    }
+    seen.into_iter()
+        .filter(|(_, (_, _, deviated))| *deviated == 0)
+        .map(|((adapter, tag), (reason, checks, _))| {
+            let stale = Outcome::StaleDeviation(format!(
+                "listed as a known deviation for tag:{tag} ({reason}), but all {checks} checks with the tag passed: remove it from the profile"
+            ));
+            (format!("tag:{tag}"), adapter, stale)
+        })
+        .collect()
+}
+
 /// The first informative line of a failure message, shortened.
 pub(crate) fn one_line(message: &str) -> String {
     let mut lines = message.lines().map(str::trim).filter(|l| !l.is_empty());
@@ -138,6 +165,11 @@ impl Matrix {
             } else {
                 row.insert(trial.adapter.clone(), Cell::from(*outcome));
             }
+        }
+        for (row, adapter, stale) in stale_tag_deviations(results) {
+            rows.entry(row)
+                .or_default()
+                .insert(adapter, Cell::from(&stale));
         }
         Self { adapters, rows }
     }

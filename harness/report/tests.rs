@@ -142,3 +142,40 @@ fn a_case_file_that_cannot_be_read_fails_in_every_column() {
     assert!(row.values().all(|c| c.status == Status::Fail));
     assert!(m.markdown().contains("❌"), "{}", m.markdown());
 }
+
+#[test]
+fn a_behaviour_deviation_no_check_shows_is_reported_stale_once() {
+    use crate::pipeline::request::case::Tag;
+    use crate::suite::KnownDeviation;
+    let trial = |row: &str| crate::suite::Trial {
+        name: format!("astro7/mw/{row}"),
+        adapter: "mw".into(),
+        row: format!("astro7/{row}"),
+        skipped: None,
+        deviation: Some(KnownDeviation {
+            reason: "no 404 page".into(),
+            tag: Some(Tag::NotFoundPage),
+        }),
+        work: crate::suite::Work::BadCase(String::new()),
+    };
+    let (a, b) = (trial("f/http/a"), trial("g/http/b"));
+    let pass = Outcome::Pass;
+    let deviated = Outcome::Deviation {
+        reason: "no 404 page".into(),
+        detail: "status".into(),
+    };
+    let shown = Matrix::new(&[], &[(&a, &deviated), (&b, &pass)]);
+    assert!(!shown.rows.contains_key("tag:not-found-page"));
+    assert!(!shown.failed());
+    let stale = Matrix::new(&[], &[(&a, &pass), (&b, &pass)]);
+    let cell = &stale.rows["tag:not-found-page"]["mw"];
+    assert_eq!(cell.status, Status::StaleDeviation);
+    assert!(
+        cell.reason
+            .as_deref()
+            .unwrap()
+            .contains("but all 2 checks with the tag passed"),
+        "{cell:?}"
+    );
+    assert!(stale.failed());
+}

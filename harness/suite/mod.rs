@@ -11,7 +11,9 @@ mod failure;
 
 pub use checks::model_mismatches;
 pub use failure::Failure;
-pub use plan::{Check, Outcome, Status, Trial, Work, fixture_dirs, select_stacks, trials};
+pub use plan::{
+    Check, KnownDeviation, Outcome, Status, Trial, Work, fixture_dirs, select_stacks, trials,
+};
 pub use request::{RequestFailure, Target, run_request};
 pub use runner::Runner;
 pub use snapshot::SnapshotMismatch;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::pipeline::discover::adapter::Profile;
 use crate::pipeline::discover::case::{self, CaseError, Fixture};
 use crate::pipeline::install::stack::{Stack, StackError};
+use crate::pipeline::request::case::Tag;
 
 /// What a trial checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,10 +59,19 @@ pub struct Trial {
     pub row: String,
     /// Why the trial does not apply, if it does not (it is skipped).
     pub skipped: Option<String>,
-    /// The adapter profile's reason, when it lists this check as a known deviation.
-    pub deviation: Option<String>,
+    /// The adapter profile's known deviation for this check, if it lists one.
+    pub deviation: Option<KnownDeviation>,
     /// What it runs.
     pub work: Work,
+}
+
+/// A known deviation a profile lists for a trial.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownDeviation {
+    /// Why the adapter differs.
+    pub reason: String,
+    /// The behaviour it is listed for (`tag:…`); `None` when listed by the check's name.
+    pub tag: Option<Tag>,
 }
 
 /// How a trial ended, judged against the adapter's known deviations.
@@ -221,6 +231,29 @@ fn checks_for(fixture: &Fixture, adapter: Option<&Arc<Profile>>) -> Vec<Check> {
     checks
 }
 
+/// The deviation `profile` lists for `row`: by its name, else by a tag of its request.
+fn known_deviation(
+    profile: &Profile,
+    fixture: &Fixture,
+    check: Check,
+    row: &str,
+) -> Option<KnownDeviation> {
+    if let Some(reason) = profile.deviation(row) {
+        return Some(KnownDeviation {
+            reason: reason.to_string(),
+            tag: None,
+        });
+    }
+    let Check::Http(i) = check else {
+        return None;
+    };
+    let (tag, reason) = profile.tag_deviation(&fixture.case.requests[i].get_ref().tags)?;
+    Some(KnownDeviation {
+        reason: reason.to_string(),
+        tag: Some(tag),
+    })
+}
+
 /// The trials of one fixture × adapter × stack, with their skips and deviations.
 fn fixture_trials(
     fixture: &Arc<Fixture>,
@@ -245,7 +278,7 @@ fn fixture_trials(
             ),
             adapter: adapter_name.to_string(),
             skipped: not_applicable.clone().or(case_skip.cloned()),
-            deviation: adapter.and_then(|p| p.deviation(&row)).map(str::to_string),
+            deviation: adapter.and_then(|p| known_deviation(p, fixture, check, &row)),
             row,
             work: Work::Check {
                 stack: stack.clone(),

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use crate::error::{IoError, Located, parse_toml};
 use crate::pipeline::build::{Adapter, Build};
 use crate::pipeline::install::stack::{Stack, StackError};
+use crate::pipeline::request::case::Tag;
 
 /// The placeholders a profile's `[serve]` strings may use.
 pub(crate) const PLACEHOLDERS: [&str; 8] = [
@@ -107,14 +108,24 @@ fn check_values(raw: &ProfileFile) -> Result<(), (String, String)> {
             ));
         }
     }
-    match raw.deviations.keys().find(|p| p.split('/').count() < 3) {
-        Some(pattern) => Err((
-            pattern.clone(),
-            format!("deviation `{pattern}` must name stack/fixture/check (`*` matches anything)"),
-        )),
-        None => Ok(()),
+    for key in raw.deviations.keys() {
+        let problem = match key.strip_prefix(TAG_PREFIX) {
+            Some(name) if Tag::from_name(name).is_none() => format!(
+                "deviation `{key}` names no known behaviour; known tags: {}",
+                Tag::ALL.map(Tag::name).join(", ")
+            ),
+            None if key.split('/').count() < 3 => format!(
+                "deviation `{key}` must name stack/fixture/check (`*` matches anything) or `tag:<behaviour>`"
+            ),
+            _ => continue,
+        };
+        return Err((key.clone(), problem));
     }
+    Ok(())
 }
+
+/// How a deviation key names a behaviour instead of checks: `"tag:not-found-page"`.
+const TAG_PREFIX: &str = "tag:";
 
 /// The file as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -213,6 +224,8 @@ pub struct Profile {
     pub serve: ServeSection,
     /// Known deviations: a `stack/fixture/check` pattern (`*` matches anything) → reason.
     pub deviations: Vec<(String, String)>,
+    /// Known deviations by behaviour: every request with the tag, in any fixture.
+    pub tag_deviations: Vec<(Tag, String)>,
 }
 
 impl Profile {
@@ -256,7 +269,19 @@ impl Profile {
             config: raw.config,
             output: raw.output,
             serve: raw.serve,
-            deviations: raw.deviations.into_iter().collect(),
+            tag_deviations: raw
+                .deviations
+                .iter()
+                .filter_map(|(key, reason)| {
+                    let tag = Tag::from_name(key.strip_prefix(TAG_PREFIX)?)?;
+                    Some((tag, reason.clone()))
+                })
+                .collect(),
+            deviations: raw
+                .deviations
+                .into_iter()
+                .filter(|(key, _)| !key.starts_with(TAG_PREFIX))
+                .collect(),
         })
     }
 
@@ -303,6 +328,14 @@ impl Profile {
             .iter()
             .find(|(pattern, _)| wildcard_match(pattern, check))
             .map(|(_, reason)| reason.as_str())
+    }
+
+    /// The first of `tags` the profile lists as a known deviation, with its reason.
+    pub fn tag_deviation(&self, tags: &[Tag]) -> Option<(Tag, &str)> {
+        self.tag_deviations
+            .iter()
+            .find(|(tag, _)| tags.contains(tag))
+            .map(|(tag, reason)| (*tag, reason.as_str()))
     }
 
     /// The server entry of a build, per `output.entry`.

@@ -64,8 +64,10 @@ fn get() -> String {
     "GET".into()
 }
 
-/// A behaviour a request exercises that its expectations alone do not name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// A behaviour a request exercises, named so that an adapter profile can list a known
+/// deviation for the behaviour (`"tag:not-found-page"`) rather than for each request, and
+/// so the matrix proof knows what a mutant breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Tag {
     /// A path a prerendered dynamic route's `getStaticPaths` does not list is none of its
@@ -74,6 +76,56 @@ pub enum Tag {
     /// The 404 page is prerendered, so middleware does not run for a path no page matches.
     #[serde(rename = "prerendered-404-skips-middleware")]
     Prerendered404SkipsMiddleware,
+    /// A path no route matches gets Astro's own 404 page (custom or prerendered).
+    NotFoundPage,
+    /// Astro's middleware runs for a path no route matches.
+    #[serde(rename = "middleware-on-404")]
+    MiddlewareOn404,
+    /// A page answers with or without a trailing slash as `trailingSlash` says.
+    TrailingSlash,
+    /// A custom status text (reason phrase) reaches the client.
+    StatusText,
+    /// An on-demand body arrives in parts as it renders, or aborts when rendering fails.
+    Streaming,
+    /// Pages answer under the config's `base`.
+    Base,
+    /// Prerendered pages are found under the file names `build.format` gives them.
+    BuildFormat,
+}
+
+impl Tag {
+    /// Every tag, in declaration order.
+    pub const ALL: [Tag; 9] = [
+        Tag::UnlistedStaticPath,
+        Tag::Prerendered404SkipsMiddleware,
+        Tag::NotFoundPage,
+        Tag::MiddlewareOn404,
+        Tag::TrailingSlash,
+        Tag::StatusText,
+        Tag::Streaming,
+        Tag::Base,
+        Tag::BuildFormat,
+    ];
+
+    /// The name written in case files and profiles.
+    pub fn name(self) -> &'static str {
+        match self {
+            Tag::UnlistedStaticPath => "unlisted-static-path",
+            Tag::Prerendered404SkipsMiddleware => "prerendered-404-skips-middleware",
+            Tag::NotFoundPage => "not-found-page",
+            Tag::MiddlewareOn404 => "middleware-on-404",
+            Tag::TrailingSlash => "trailing-slash",
+            Tag::StatusText => "status-text",
+            Tag::Streaming => "streaming",
+            Tag::Base => "base",
+            Tag::BuildFormat => "build-format",
+        }
+    }
+
+    /// The tag of that name.
+    pub fn from_name(name: &str) -> Option<Tag> {
+        Tag::ALL.into_iter().find(|t| t.name() == name)
+    }
 }
 
 /// A path read from an attribute of an element of another page.

@@ -367,3 +367,48 @@ fn an_outside_fixture_named_like_a_built_in_one_is_refused() {
             .contains("--fixtures /no/such/folder: no such folder")
     );
 }
+
+#[test]
+fn a_profile_deviation_by_behaviour_applies_to_a_fixture_it_never_named() {
+    let _machine = crate::support::shared_machine();
+    let root = tempfile::tempdir().unwrap();
+    let fixtures = root.path().join("later");
+    write(
+        &fixtures.join("custom-404-later"),
+        &[
+            ("astro.config.mjs", "export default { output: 'static' };\n"),
+            ("src/pages/index.astro", "<h1>home</h1>\n"),
+            ("src/pages/404.astro", "<h1 class=\"missing\">Gone</h1>\n"),
+            (
+                "case.toml",
+                "[[request]]\nname = \"an unknown path gets the 404 page\"\ntags = [\"not-found-page\"]\npath = \"/nowhere\"\nexpect.status = 404\nexpect.html = [{ select = \"h1.missing\", text = \"Gone\" }]\n",
+            ),
+        ],
+    );
+    let out = astro_conform(
+        &[
+            "run",
+            "--fixtures",
+            fixtures.to_str().unwrap(),
+            "--no-builtin",
+            "--stack",
+            "astro7",
+            "--adapter",
+            "node",
+            "--adapter",
+            "node-middleware",
+            "--report-dir",
+            root.path().join("report").to_str().unwrap(),
+            "/http/",
+        ],
+        &[],
+    );
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    // node renders the page; node-middleware's profile lists `tag:not-found-page`.
+    assert!(
+        stdout.contains("deviation node-middleware · astro7/custom-404-later/http/an-unknown-path-gets-the-404-page: middleware mode hands unmatched paths"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("node: 1 pass, 0 fail"), "{stdout}");
+}

@@ -61,6 +61,33 @@ fn bad_profiles_name_file_line_and_key() {
 }
 
 #[test]
+fn deviations_by_behaviour_name_a_known_tag() {
+    use crate::pipeline::request::case::Tag;
+    let p = parse(&format!(
+        "{NODE}[deviations]\n\"tag:not-found-page\" = \"no 404 page\"\n\"*/x/routes\" = \"r\"\n"
+    ))
+    .unwrap();
+    assert_eq!(
+        p.tag_deviations,
+        [(Tag::NotFoundPage, "no 404 page".to_string())]
+    );
+    assert_eq!(p.deviations.len(), 1, "tags are not patterns");
+    assert_eq!(
+        p.tag_deviation(&[Tag::Streaming, Tag::NotFoundPage]),
+        Some((Tag::NotFoundPage, "no 404 page"))
+    );
+    assert_eq!(p.tag_deviation(&[Tag::Streaming]), None);
+    let msg = parse(&format!("{NODE}[deviations]\n\"tag:not-found\" = \"x\"\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(msg.starts_with("adapters/x.toml:13:1:"), "{msg}");
+    assert!(
+        msg.contains("names no known behaviour; known tags: unlisted-static-path,"),
+        "{msg}"
+    );
+}
+
+#[test]
 fn deviation_patterns_match_with_wildcards() {
     assert!(wildcard_match(
         "*/routing/http/*",

@@ -290,3 +290,17 @@ fn a_body_prefix_fails_when_the_body_starts_otherwise() {
         "{msg}"
     );
 }
+
+#[test]
+fn every_tag_reads_back_from_its_name() {
+    use crate::pipeline::request::case::Tag;
+    for tag in Tag::ALL {
+        assert_eq!(Tag::from_name(tag.name()), Some(tag));
+        let parsed: RequestCase = toml::from_str(&format!(
+            "name = 'a'\npath = '/'\ntags = ['{}']",
+            tag.name()
+        ))
+        .unwrap();
+        assert_eq!(parsed.tags, [tag]);
+    }
+}
