@@ -41,23 +41,22 @@ pub(crate) struct Args {
 }
 
 /// The packages to build with, and whether they are the project's own: those unless
-/// `--stack` names a stack.
-fn packages(
-    args: &Args,
+/// `--stack` names a stack (`forced`).
+pub(crate) fn packages(
+    forced: bool,
+    install: bool,
     project: &Path,
     stack: &Stack,
     session: &Session,
 ) -> CliResult<(InstalledStack, bool)> {
-    if args.stack.is_none()
-        && let Some(own) = session.own_packages(project, stack, args.install)?
-    {
+    if !forced && let Some(own) = session.own_packages(project, stack, install)? {
         return Ok((own, true));
     }
     Ok((session.installed(stack, None)?, false))
 }
 
 /// The stack used when none is named.
-const DEFAULT_STACK: &str = "astro7";
+pub(crate) const DEFAULT_STACK: &str = "astro7";
 
 /// Builds the project and prints its listing (or JSON).
 pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
@@ -68,7 +67,13 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
     let bar = spinner(format!("preparing stack {stack_name}"));
     let progress = bar.clone();
     let session = Session::with_progress(move |m| progress.set_message(m.to_string()));
-    let (installed, own) = packages(args, project, &stack, &session)?;
+    let (installed, own) = packages(
+        args.stack.is_some(),
+        args.install,
+        project,
+        &stack,
+        &session,
+    )?;
     let packages = match own {
         true => "the project's own packages".to_string(),
         false => format!("stack {stack_name}"),

@@ -2,8 +2,10 @@
 
 mod adapters;
 mod bench;
+mod check;
 mod classify;
 mod explain;
+mod init;
 mod load;
 mod output;
 mod run;
@@ -65,6 +67,27 @@ enum Command {
         Exit status: 0 no failures (with --baseline: no regressions); 1 otherwise; 2 bad usage."
     )]
     Run(run::Args),
+    /// Check a site: build it as it is and run the checks of its astro-conform.toml.
+    ///
+    /// The site's own packages build it (its Astro, adapter and integrations; a stack's
+    /// Node runs them). [routes] must hold, the probe, build log and files must agree, and
+    /// every [[request]] is sent to the build served as --adapter says. The file is in the
+    /// case format of the built-in fixtures; `astro-conform init` writes a first one.
+    #[command(after_help = "Examples:
+  astro-conform check
+  astro-conform check ./my-site --adapter ./my-adapter.toml
+
+        Exit status: 0 every check passed; 1 a check failed, or the site could not be built
+        or served; 2 bad usage.")]
+    Check(check::Args),
+    /// Write a first astro-conform.toml for a site, from what it does now.
+    ///
+    /// Builds the site as `check` does, writes [routes] with Astro's decision for each of
+    /// its pages and endpoints, serves the build and adds one request per on-demand route
+    /// with the status (and Location) it answered, with comments that teach the format.
+    #[command(after_help = "Example:
+  astro-conform init ./my-site && astro-conform check ./my-site")]
+    Init(init::Args),
     /// List the adapter profiles in adapters/.
     Adapters,
     /// Write an adapter's package.json for a stack and generate its lockfile.
@@ -127,6 +150,8 @@ fn main() -> ExitCode {
         Command::Classify(args) => classify::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Run(args) => run::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Init(args) => init::run(args),
         Command::Adapters => adapters::list_adapters(),
         Command::Lock(args) => adapters::lock(args),
         Command::Load(args) => load::run(args),

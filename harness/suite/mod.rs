@@ -8,6 +8,7 @@ mod checks;
 mod request;
 mod snapshot;
 mod failure;
+pub mod site;
 
 pub use checks::model_mismatches;
 pub use failure::Failure;

@@ -13,4 +13,5 @@ mod mutants;
 mod projects;
 mod properties;
 mod serve;
+mod site_check;
 mod sites;

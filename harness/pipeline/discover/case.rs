@@ -98,25 +98,33 @@ pub struct Fixture {
 impl Fixture {
     /// Reads and validates one fixture folder.
     pub fn load(dir: &Path) -> Result<Self, CaseError> {
+        if dir.join("src/pages").is_dir() && !dir.join("astro.config.mjs").is_file() {
+            return Err(CaseError::BadFixture {
+                dir: dir.to_path_buf(),
+                reason:
+                    "no astro.config.mjs (fixtures keep their config there, without an adapter)"
+                        .into(),
+            });
+        }
+        Self::load_case(dir, &dir.join("case.toml"))
+    }
+
+    /// Reads an Astro project with the case file `file` (a site's `astro-conform.toml`):
+    /// the project is the fixture, its config whatever Astro accepts.
+    pub fn load_case(dir: &Path, file: &Path) -> Result<Self, CaseError> {
         let name = dir
+            .canonicalize()
+            .unwrap_or_else(|_| dir.to_path_buf())
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let bad = |reason: &str| CaseError::BadFixture {
-            dir: dir.to_path_buf(),
-            reason: reason.to_string(),
-        };
         if !dir.join("src/pages").is_dir() {
-            return Err(bad(
-                "no src/pages folder: an Astro project keeps its routes there",
-            ));
+            return Err(CaseError::BadFixture {
+                dir: dir.to_path_buf(),
+                reason: "no src/pages folder: an Astro project keeps its routes there".into(),
+            });
         }
-        if !dir.join("astro.config.mjs").is_file() {
-            return Err(bad(
-                "no astro.config.mjs (fixtures keep their config there, without an adapter)",
-            ));
-        }
-        let file = dir.join("case.toml");
+        let file = file.to_path_buf();
         let text = fs::read_to_string(&file).map_err(IoError::reading(&file))?;
         let case = parse_case(&file, &text)?;
         for source in case.routes.keys() {

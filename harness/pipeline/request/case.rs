@@ -241,14 +241,19 @@ impl RequestCase {
 
     /// The trial-name segment for this request: lower-case words joined by `-`.
     pub fn slug(&self) -> String {
-        let mut out = String::new();
-        for ch in self.name.chars() {
-            if ch.is_alphanumeric() {
-                out.extend(ch.to_lowercase());
-            } else if !out.ends_with('-') && !out.is_empty() {
-                out.push('-');
-            }
-        }
-        out.trim_end_matches('-').to_string()
+        slug(&self.name)
     }
+}
+
+/// The trial-name segment for a request named `name`: lower-case words joined by `-`.
+pub fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for ch in name.chars() {
+        if ch.is_alphanumeric() {
+            out.extend(ch.to_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
 }

@@ -1,0 +1,112 @@
+//! `astro-conform check`: a site team's checks, from the site's own astro-conform.toml,
+//! against the site built as it is.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use astro_conform::paths;
+use astro_conform::pipeline::build;
+use astro_conform::pipeline::discover::adapter::{self, Profile};
+use astro_conform::pipeline::install::stack::{self, InstalledStack};
+use astro_conform::pipeline::session::Session;
+use astro_conform::suite::site;
+
+use crate::classify::{DEFAULT_STACK, packages};
+use crate::output::{CliResult, spinner};
+
+/// The options of `check`.
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// The site's folder; its astro-conform.toml says what must hold.
+    #[arg(default_value = ".")]
+    project: PathBuf,
+    /// How the build is served for the requests: a profile name from adapters/ or a path
+    /// to one (default node: @astrojs/node standalone, also added when the site's config
+    /// sets no adapter).
+    #[arg(long, default_value = "node")]
+    adapter: String,
+    /// Build with this stack's packages instead of the site's own.
+    #[arg(long)]
+    stack: Option<String>,
+    /// For a site with a package-lock.json but no node_modules: `npm ci` into the cache.
+    #[arg(long)]
+    install: bool,
+}
+
+/// What `check` and `init` share: the site, built with its own packages, served by a
+/// profile.
+pub(crate) struct Prepared {
+    pub(crate) session: Session,
+    pub(crate) installed: InstalledStack,
+    pub(crate) profile: Profile,
+}
+
+/// Finds the packages and the profile for `project`, reporting progress on a spinner.
+pub(crate) fn prepare(
+    project: &Path,
+    stack: Option<&str>,
+    install: bool,
+    adapter_name: &str,
+) -> CliResult<Prepared> {
+    build::check_project(project)?;
+    let profile = adapter::find(adapter_name)?;
+    let stack_dir = stack::find(&paths::stacks_dir(), stack.unwrap_or(DEFAULT_STACK))?;
+    let bar = spinner(format!("preparing {}", project.display()));
+    let progress = bar.clone();
+    let session = Session::with_progress(move |m| progress.set_message(m.to_string()));
+    let (installed, _) = packages(stack.is_some(), install, project, &stack_dir, &session)?;
+    bar.finish_and_clear();
+    Ok(Prepared {
+        session,
+        installed,
+        profile,
+    })
+}
+
+/// Runs the site's checks and prints one line each, then every failure.
+pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
+    let project = args.project.as_path();
+    if !project.join(site::CASE_FILE).is_file() {
+        return Err(format!(
+            "{} has no {}: write a first one with `astro-conform init {}`",
+            project.display(),
+            site::CASE_FILE,
+            project.display()
+        )
+        .into());
+    }
+    let site = site::load(project)?;
+    let prepared = prepare(project, args.stack.as_deref(), args.install, &args.adapter)?;
+    let bar = spinner(format!("checking {}", project.display()));
+    let checks = site::check(
+        &prepared.session,
+        &site,
+        &prepared.installed,
+        &prepared.profile,
+    );
+    bar.finish_and_clear();
+    let failed: Vec<_> = checks.iter().filter(|c| c.result.is_err()).collect();
+    for c in &failed {
+        if let Err(e) = &c.result {
+            eprintln!("\n---- {} ----\n{e}", c.name);
+        }
+    }
+    println!(
+        "# astro {} · served by {}",
+        prepared.installed.astro_version, prepared.profile.name
+    );
+    for c in &checks {
+        let mark = if c.result.is_ok() { "ok  " } else { "FAIL" };
+        println!("{mark} {}", c.name);
+    }
+    println!(
+        "{} passed, {} failed",
+        checks.len() - failed.len(),
+        failed.len()
+    );
+    Ok(if failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

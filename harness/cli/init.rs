@@ -1,0 +1,150 @@
+//! `astro-conform init`: writes a first astro-conform.toml for a site, from what its build
+//! and its server do now.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use astro_conform::pipeline::classify::{Classification, Mode, Origin, RouteType};
+use astro_conform::pipeline::request::case;
+use astro_conform::pipeline::request::http::{self, Request};
+use astro_conform::suite::site;
+
+use crate::check::prepare;
+use crate::output::{CliResult, spinner};
+
+/// The options of `init`.
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// The site's folder.
+    #[arg(default_value = ".")]
+    project: PathBuf,
+    /// How the build is served to record the answers (as for `check`).
+    #[arg(long, default_value = "node")]
+    adapter: String,
+    /// Build with this stack's packages instead of the site's own.
+    #[arg(long)]
+    stack: Option<String>,
+    /// For a site with a package-lock.json but no node_modules: `npm ci` into the cache.
+    #[arg(long)]
+    install: bool,
+    /// Replace an existing astro-conform.toml.
+    #[arg(long)]
+    force: bool,
+}
+
+const HEADER: &str = "\
+# astro-conform checks for this site: `astro-conform check` builds it as it is (its own
+# packages and adapter) and checks what this file says. The format is astro-conform's
+# case format (README, \"Fixtures\"); an unknown key is an error naming its line.
+";
+
+const ROUTES: &str = "
+# Astro's decision per route: \"▶\" (prerendered at build time) or \"λ\" (rendered on
+# demand). A route whose mode changes fails the check; drop the lines you do not care about.
+[routes]
+";
+
+const REQUESTS: &str = "
+# One request per on-demand route, with the status it answered when this file was written.
+# Say what else must hold, e.g. expect.html = [{ select = \"h1\", text = \"...\" }],
+# expect.cookies = [{ name = \"session\", http_only = true }], expect.headers,
+# expect.location, expect.stream, cookies = { session = \"...\" } to send one.
+";
+
+/// Builds and serves the site, then writes the file.
+pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
+    let project = args.project.as_path();
+    let file = project.join(site::CASE_FILE);
+    if file.exists() && !args.force {
+        return Err(format!(
+            "{} exists; keep it, or pass --force to replace it",
+            file.display()
+        )
+        .into());
+    }
+    let p = prepare(project, args.stack.as_deref(), args.install, &args.adapter)?;
+    let bar = spinner(format!("building and serving {}", project.display()));
+    let build = p
+        .session
+        .build(project, &p.installed, &p.profile.adapter())?;
+    let classification = p.session.classified(&build)?;
+    let server = p.session.server(&build, &p.installed, &p.profile)?;
+    let answered = |path: &str| -> CliResult<(u16, Option<String>)> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let client = http::client();
+        let request = Request::get(path);
+        let ex = runtime.block_on(http::send(
+            &client,
+            &server.base_url(),
+            &request,
+            http::Limits::default(),
+        ))?;
+        let location = ex.header_values("location").next().map(str::to_string);
+        Ok((ex.status, location))
+    };
+    let text = case_file(&classification, &answered)?;
+    bar.finish_and_clear();
+    std::fs::write(&file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    println!(
+        "wrote {}: run `astro-conform check {}`",
+        file.display(),
+        project.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+type Answer<'a> = dyn Fn(&str) -> CliResult<(u16, Option<String>)> + 'a;
+
+/// The file's text: `[routes]` from the build, a request per on-demand route.
+fn case_file(c: &Classification, answered: &Answer) -> CliResult<String> {
+    let own: Vec<_> = c
+        .routes
+        .iter()
+        .filter(|r| r.origin == Origin::Project)
+        .filter(|r| matches!(r.kind, RouteType::Page | RouteType::Endpoint))
+        .collect();
+    let mut out = String::from(HEADER);
+    out.push_str(ROUTES);
+    for r in &own {
+        let _ = writeln!(out, "{:?} = \"{}\"", r.source, r.mode);
+    }
+    out.push_str(REQUESTS);
+    let mut names = BTreeSet::new();
+    for r in own.iter().filter(|r| r.mode == Mode::OnDemand) {
+        if r.pattern.contains('[') {
+            let _ = writeln!(
+                out,
+                "\n# {} takes parameters ({}): write a path to request.\n# [[request]]\n# name = \"GET {}\"\n# path = \"{}\"\n# expect.status = 200",
+                r.source, r.pattern, r.pattern, r.pattern
+            );
+            continue;
+        }
+        let mut name = format!("GET {}", r.pattern);
+        for n in 2.. {
+            if names.insert(case::slug(&name)) {
+                break;
+            }
+            name = format!("GET {} ({n})", r.pattern);
+        }
+        let (status, location) = answered(&r.pattern)?;
+        let _ = write!(
+            out,
+            "\n[[request]]\nname = {name:?}\npath = {:?}\nexpect.status = {status}\n",
+            r.pattern
+        );
+        if let Some(location) = location {
+            let _ = writeln!(out, "expect.location = {location:?}");
+        }
+        if r.kind == RouteType::Endpoint && matches!(status, 404 | 405) {
+            let _ = writeln!(
+                out,
+                "# GET answered {status}: if the endpoint takes another method, say so, e.g.\n# method = \"POST\"\n# form = {{ field = \"value\" }}"
+            );
+        }
+    }
+    Ok(out)
+}

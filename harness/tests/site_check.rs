@@ -1,0 +1,93 @@
+//! A site team's path: `init` writes astro-conform.toml from what a site does, `check`
+//! runs it against the site built with its own packages, and fails when the site changes.
+
+use std::path::Path;
+
+use crate::support::{astro_conform, text, write};
+
+/// A copy of `sites/shop-svelte` (its own lockfile; packages installed into the cache).
+fn shop(root: &Path) -> std::path::PathBuf {
+    let to = root.join("shop");
+    astro_conform::paths::copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sites/shop-svelte"),
+        &to,
+    )
+    .unwrap();
+    to
+}
+
+#[test]
+fn init_writes_checks_that_pass_and_check_fails_when_the_site_changes() {
+    let _machine = crate::support::shared_machine();
+    let root = tempfile::tempdir().unwrap();
+    let site = shop(root.path());
+    let dir = site.to_str().unwrap();
+    let out = astro_conform(&["check", dir, "--install"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).1.contains("astro-conform init"),
+        "{:?}",
+        text(&out)
+    );
+
+    let out = astro_conform(&["init", dir, "--install"], &[]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let written = std::fs::read_to_string(site.join("astro-conform.toml")).unwrap();
+    assert!(
+        written.contains("\"src/pages/thanks.astro\" = \"▶\""),
+        "{written}"
+    );
+    assert!(
+        written.contains("path = \"/api/items\"\nexpect.status = 200"),
+        "{written}"
+    );
+    let again = astro_conform(&["init", dir, "--install"], &[]);
+    assert!(
+        text(&again).1.contains("pass --force"),
+        "init must not overwrite"
+    );
+
+    let out = astro_conform(&["check", dir, "--install"], &[]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("ok   routes\n"), "{stdout}");
+    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+
+    // The page that was prerendered now renders on demand.
+    let thanks = site.join("src/pages/thanks.astro");
+    let page = std::fs::read_to_string(&thanks).unwrap();
+    std::fs::write(
+        &thanks,
+        page.replace("prerender = true", "prerender = false"),
+    )
+    .unwrap();
+    let out = astro_conform(&["check", dir, "--install"], &[]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("FAIL routes"), "{stdout}");
+    assert!(
+        stderr.contains("[routes] expects ▶ src/pages/thanks.astro, but Astro decided λ"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_bad_site_file_names_its_line_and_key() {
+    let _machine = crate::support::shared_machine();
+    let root = tempfile::tempdir().unwrap();
+    write(
+        root.path(),
+        &[
+            ("src/pages/index.astro", "<h1>x</h1>\n"),
+            (
+                "astro-conform.toml",
+                "[routes]\n\"src/pages/index.astro\" = \"▶\"\n\n[[request]]\nname = \"home\"\npath = \"/\"\nexpect.stauts = 200\n",
+            ),
+        ],
+    );
+    let out = astro_conform(&["check", root.path().to_str().unwrap()], &[]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("astro-conform.toml:7:"), "{stderr}");
+    assert!(stderr.contains("unknown field `stauts`"), "{stderr}");
+}
