@@ -18,3 +18,4 @@ pub mod pipeline;
 pub mod suite;
 pub mod report;
 pub mod perf;
+pub mod schema;

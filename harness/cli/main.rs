@@ -88,6 +88,18 @@ enum Command {
     #[command(after_help = "Example:
   astro-conform init ./my-site && astro-conform check ./my-site")]
     Init(init::Args),
+    /// Print the JSON Schema of a file format, for editors that complete TOML.
+    ///
+    /// Formats: case (a fixture's case.toml and a site's astro-conform.toml), profile (an
+    /// adapter profile) and bench (bench.toml). Save it beside your file and point the
+    /// file's first line at it: `#:schema ./astro-conform.schema.json` (Taplo / Even
+    /// Better TOML read that line).
+    #[command(after_help = "Example:\n  astro-conform schema case > astro-conform.schema.json")]
+    Schema {
+        /// case, profile or bench.
+        #[arg(value_parser = ["case", "profile", "bench"])]
+        format: String,
+    },
     /// List the adapter profiles in adapters/.
     Adapters,
     /// Write an adapter's package.json for a stack and generate its lockfile.
@@ -152,6 +164,14 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::run(args),
         Command::Init(args) => init::run(args),
+        Command::Schema { format } => {
+            let format = astro_conform::schema::Format::ALL
+                .into_iter()
+                .find(|f| f.name() == format)
+                .expect("clap checked the name");
+            print!("{}", format.schema());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Adapters => adapters::list_adapters(),
         Command::Lock(args) => adapters::lock(args),
         Command::Load(args) => load::run(args),

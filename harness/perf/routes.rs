@@ -12,7 +12,7 @@ use crate::perf::bench::BenchError;
 pub(crate) const ROUTES_FILE: &str = "bench.toml";
 
 /// One route to load.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RouteSpec {
     /// A short name for tables and `--route`.
@@ -27,9 +27,11 @@ pub struct RouteSpec {
     pub headers: BTreeMap<String, String>,
 }
 
-#[derive(Deserialize)]
+/// `bench.toml`: the routes `astro-conform bench` measures.
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RoutesFile {
+pub(crate) struct RoutesFile {
+    /// One `[[route]]` per route to load.
     route: Vec<RouteSpec>,
 }
 

@@ -11,7 +11,9 @@ use crate::pipeline::classify::ProbeReport;
 use super::{BuildError, HARNESS_DIR, process};
 
 /// An Astro error a build can be expected to fail with (its name, as Astro prints it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub enum AstroError {
     /// On-demand routes (or output server) without an adapter.
     NoAdapterInstalled,

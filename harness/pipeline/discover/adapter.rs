@@ -128,27 +128,39 @@ fn check_values(raw: &ProfileFile) -> Result<(), (String, String)> {
 const TAG_PREFIX: &str = "tag:";
 
 /// The file as written.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct ProfileFile {
+pub(crate) struct ProfileFile {
+    /// One line for reports, e.g. "@astrojs/cloudflare 14.3.3, run by wrangler dev".
     description: String,
+    /// Astro versions supported (a semver range); other stacks are n/a.
     #[serde(default)]
     astro: Option<String>,
+    /// Stacks to run on (default: the default stacks).
     #[serde(default)]
     stacks: Option<Vec<String>>,
+    /// "ours" when a program of astro-conform's serves the output (reports say so).
     #[serde(default)]
     runner: Runner,
+    /// npm packages added to the stack: exact versions, or "file:…" tarballs.
     #[serde(default)]
     packages: BTreeMap<String, String>,
+    /// What the wrapper config adds (the project's own config is kept).
     config: ConfigSection,
+    /// Where the build lands.
     output: OutputSection,
+    /// How the built output is started.
     serve: ServeSection,
+    /// Known deviations: "stack/fixture/check" (`*` matches anything) or "tag:<behaviour>"
+    /// → the reason.
     #[serde(default)]
     deviations: BTreeMap<String, String>,
 }
 
 /// Who wrote the program that serves the built output.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Runner {
     /// The adapter's own server or its vendor's tool.
@@ -159,7 +171,7 @@ pub enum Runner {
 }
 
 /// `[config]`: what the wrapper config adds.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigSection {
     /// The import line(s), e.g. `import node from '@astrojs/node';`.
@@ -169,7 +181,7 @@ pub struct ConfigSection {
 }
 
 /// `[output]`: where the build lands.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OutputSection {
     /// The folder of static files, relative to the project (e.g. `dist/client`).
@@ -183,7 +195,7 @@ pub struct OutputSection {
 }
 
 /// `[serve]`: how the built output is started.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServeSection {
     /// Program and arguments; placeholders such as `{node}` and `{port}` are filled in.

@@ -34,7 +34,7 @@ pub enum CaseError {
 }
 
 /// `case.toml`: what must hold for one fixture.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Case {
     /// One line saying what the fixture is for.
@@ -45,14 +45,16 @@ pub struct Case {
     pub build: BuildSpec,
     /// Expected mode per source file, e.g. `"src/pages/account.astro" = "λ"`.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, crate::schema::ModeName>")]
     pub routes: BTreeMap<Spanned<String>, Mode>,
     /// Requests to send to the built server, each a trial of its own.
     #[serde(default, rename = "request")]
+    #[schemars(with = "Vec<RequestCase>")]
     pub requests: Vec<Spanned<RequestCase>>,
 }
 
 /// The `[build]` table.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BuildSpec {
     /// `false`: build without any adapter (the project as written). Default `true`: the

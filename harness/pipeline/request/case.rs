@@ -10,7 +10,7 @@ use crate::pipeline::request::http::{Body, HttpError, Request};
 use crate::pipeline::request::expect::Expect;
 
 /// One `[[request]]` of a case.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestCase {
     /// Names the trial: `stack/adapter/fixture/http/<name>`.
@@ -34,6 +34,7 @@ pub struct RequestCase {
     pub form: Option<BTreeMap<String, String>>,
     /// A JSON body.
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub json: Option<toml::Value>,
     /// A raw body.
     #[serde(default)]
@@ -67,7 +68,7 @@ fn get() -> String {
 /// A behaviour a request exercises, named so that an adapter profile can list a known
 /// deviation for the behaviour (`"tag:not-found-page"`) rather than for each request, and
 /// so the matrix proof knows what a mutant breaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Tag {
     /// A path a prerendered dynamic route's `getStaticPaths` does not list is none of its
@@ -129,7 +130,7 @@ impl Tag {
 }
 
 /// A path read from an attribute of an element of another page.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PathFrom {
     /// The page to fetch first (a plain GET).

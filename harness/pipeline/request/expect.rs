@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::pipeline::request::http::Exchange;
 
 /// The `expect` table of a request.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
     /// Status code.
@@ -50,6 +50,7 @@ pub struct Expect {
     pub body_starts_with: Option<String>,
     /// JSON pointer → expected value.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
     pub json: BTreeMap<String, toml::Value>,
     /// Streaming: `before` arrives in an earlier chunk than `then`.
     pub stream: Option<StreamExpect>,
@@ -64,7 +65,7 @@ pub struct Expect {
 }
 
 /// One expected cookie.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CookieExpect {
     pub name: String,
@@ -85,7 +86,7 @@ pub struct CookieExpect {
 }
 
 /// One HTML assertion.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HtmlExpect {
     /// CSS selector.
@@ -102,7 +103,7 @@ pub struct HtmlExpect {
 }
 
 /// The streaming assertion.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StreamExpect {
     /// Arrives first.
