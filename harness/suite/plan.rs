@@ -271,13 +271,17 @@ fn fixture_trials(
             Check::Http(i) => fixture.case.requests[i].get_ref().skip.get(&stack.name),
             _ => None,
         });
+        let lacking = match (adapter, check) {
+            (Some(p), Check::Http(i)) => p.lacking(&fixture.case.requests[i].get_ref().tags),
+            _ => None,
+        };
         out.push(Trial {
             name: format!(
                 "{}/{adapter_name}/{}/{check_name}",
                 stack.name, fixture.name
             ),
             adapter: adapter_name.to_string(),
-            skipped: not_applicable.clone().or(case_skip.cloned()),
+            skipped: not_applicable.clone().or(case_skip.cloned()).or(lacking),
             deviation: adapter.and_then(|p| known_deviation(p, fixture, check, &row)),
             row,
             work: Work::Check {

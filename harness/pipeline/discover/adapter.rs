@@ -155,6 +155,10 @@ pub(crate) struct ProfileFile {
     /// → the reason.
     #[serde(default)]
     deviations: BTreeMap<String, String>,
+    /// Behaviours the runtime cannot have at all (a request tag → why): the requests
+    /// with the tag are n/a with that reason, not failures.
+    #[serde(default)]
+    lacks: BTreeMap<Tag, String>,
 }
 
 /// Who wrote the program that serves the built output.
@@ -238,6 +242,8 @@ pub struct Profile {
     pub deviations: Vec<(String, String)>,
     /// Known deviations by behaviour: every request with the tag, in any fixture.
     pub tag_deviations: Vec<(Tag, String)>,
+    /// Behaviours the runtime lacks: requests with the tag are n/a, with the reason.
+    pub lacks: BTreeMap<Tag, String>,
 }
 
 impl Profile {
@@ -294,6 +300,7 @@ impl Profile {
                 .into_iter()
                 .filter(|(key, _)| !key.starts_with(TAG_PREFIX))
                 .collect(),
+            lacks: raw.lacks,
         })
     }
 
@@ -340,6 +347,14 @@ impl Profile {
             .iter()
             .find(|(pattern, _)| wildcard_match(pattern, check))
             .map(|(_, reason)| reason.as_str())
+    }
+
+    /// Why a request with `tags` does not apply: the first of them the runtime lacks.
+    pub fn lacking(&self, tags: &[Tag]) -> Option<String> {
+        tags.iter().find_map(|tag| {
+            let why = self.lacks.get(tag)?;
+            Some(format!("{} lacks `{}`: {why}", self.name, tag.name()))
+        })
     }
 
     /// The first of `tags` the profile lists as a known deviation, with its reason.

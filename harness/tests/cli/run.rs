@@ -412,3 +412,36 @@ fn a_profile_deviation_by_behaviour_applies_to_a_fixture_it_never_named() {
     );
     assert!(stdout.contains("node: 1 pass, 0 fail"), "{stdout}");
 }
+
+#[test]
+fn a_behaviour_the_runtime_lacks_is_not_applicable_not_a_failure() {
+    let _machine = crate::support::shared_machine();
+    let dir = tempfile::tempdir().unwrap();
+    let profile = node_profile_edited(dir.path(), |node| {
+        format!("{node}\n[lacks]\nstreaming = \"this runtime buffers every response\"\n")
+    });
+    let out = astro_conform(
+        &[
+            "run",
+            "--adapter",
+            profile.to_str().unwrap(),
+            "--stack",
+            "astro5",
+            "--report-dir",
+            dir.path().join("report").to_str().unwrap(),
+            "hybrid-static/http/stream",
+        ],
+        &[],
+    );
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("n/a mine · astro5/hybrid-static/http/stream-sends-the-shell-before-the-slow-part: mine lacks `streaming`: this runtime buffers every response")
+            || stdout.contains("mine lacks `streaming`: this runtime buffers every response"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("mine: 0 pass, 0 fail, 0 known deviation, 1 n/a"),
+        "{stdout}"
+    );
+}

@@ -88,6 +88,25 @@ fn deviations_by_behaviour_name_a_known_tag() {
 }
 
 #[test]
+fn a_lacking_behaviour_makes_its_requests_not_applicable() {
+    use crate::pipeline::request::case::Tag;
+    let p = parse(&format!(
+        "{NODE}[lacks]\nstreaming = \"buffers every response\"\n"
+    ))
+    .unwrap();
+    assert_eq!(
+        p.lacking(&[Tag::Base, Tag::Streaming]).as_deref(),
+        Some("x lacks `streaming`: buffers every response")
+    );
+    assert_eq!(p.lacking(&[Tag::Base]), None);
+    let msg = parse(&format!("{NODE}[lacks]\nstreeming = \"x\"\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(msg.starts_with("adapters/x.toml:13:1:"), "{msg}");
+    assert!(msg.contains("unknown variant `streeming`"), "{msg}");
+}
+
+#[test]
 fn deviation_patterns_match_with_wildcards() {
     assert!(wildcard_match(
         "*/routing/http/*",
