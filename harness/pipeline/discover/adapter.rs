@@ -17,8 +17,8 @@ use crate::pipeline::build::{Adapter, Build};
 use crate::pipeline::install::stack::{Stack, StackError};
 use crate::pipeline::request::case::Tag;
 
-/// The placeholders a profile's `[serve]` strings may use.
-pub(crate) const PLACEHOLDERS: [&str; 8] = [
+/// The placeholders a profile's `[serve]` strings may use (`{url}` only in `cleanup`).
+pub(crate) const PLACEHOLDERS: [&str; 9] = [
     "node",
     "project",
     "modules",
@@ -27,6 +27,7 @@ pub(crate) const PLACEHOLDERS: [&str; 8] = [
     "port",
     "entry",
     "static",
+    "url",
 ];
 
 /// The profiles run when none is named: fast, and no installs beyond the stacks.
@@ -96,7 +97,14 @@ fn check_values(raw: &ProfileFile) -> Result<(), (String, String)> {
         .command
         .iter()
         .chain(raw.serve.cwd.iter())
-        .chain(raw.serve.env.values());
+        .chain(raw.serve.env.values())
+        .chain(raw.serve.cleanup.iter().flatten());
+    if raw.serve.cleanup.is_some() && !raw.serve.deploy {
+        return Err((
+            "cleanup".into(),
+            "`serve.cleanup` undoes a deployment: it needs `deploy = true`".into(),
+        ));
+    }
     for s in strings {
         if let Some(bad) = unknown_placeholder(s) {
             return Err((
@@ -210,9 +218,18 @@ pub struct ServeSection {
     /// Environment added to the harness's own.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
-    /// Seconds the server may take to answer its first HTTP request (default 30).
+    /// Seconds the server may take to answer its first HTTP request (default 30); for a
+    /// deploy, the script's time and then the deployment's.
     #[serde(default)]
     pub ready_timeout: Option<u64>,
+    /// `true`: `command` is a deploy script that prints the base URL (its last line that
+    /// is only a URL) and exits; the requests go to that URL.
+    #[serde(default)]
+    pub deploy: bool,
+    /// With `deploy`: run when the checks are done, e.g. to delete a preview deployment;
+    /// `{url}` is the URL the deploy printed.
+    #[serde(default)]
+    pub cleanup: Option<Vec<String>>,
 }
 
 /// A loaded adapter profile.

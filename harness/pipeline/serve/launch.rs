@@ -52,6 +52,13 @@ impl Profile {
                 .join(crate::pipeline::build::HARNESS_DIR)
                 .join("logs"),
             cpu: None,
+            deploy: self.serve.deploy.then(|| super::remote::Deploy {
+                cleanup: self
+                    .serve
+                    .cleanup
+                    .as_ref()
+                    .map(|c| c.iter().map(|a| fill(a)).collect()),
+            }),
         }
     }
 }

@@ -8,6 +8,7 @@
 pub mod cpu;
 mod launch;
 pub mod memory;
+pub mod remote;
 
 use std::fs::File;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -41,6 +42,25 @@ pub enum ServeError {
         log: PathBuf,
         tail: String,
     },
+    #[error("the deploy script did not finish within {}s; last lines of {}:\n{tail}", timeout.as_secs(), log.display())]
+    DeployHung {
+        timeout: Duration,
+        log: PathBuf,
+        tail: String,
+    },
+    #[error("the deploy script printed no URL (its last line that is only an http:// or https:// URL is the target); last lines of {}:\n{tail}", log.display())]
+    NoUrl { log: PathBuf, tail: String },
+    #[error("the deployment at {url} did not answer within {}s; last lines of {}:\n{tail}", timeout.as_secs(), log.display())]
+    DeployNotAnswering {
+        url: String,
+        timeout: Duration,
+        log: PathBuf,
+        tail: String,
+    },
+    #[error(
+        "the deploy printed {url}: only http:// targets can be checked (the client has no TLS)"
+    )]
+    UnsupportedUrl { url: String },
     #[error("no free port after {PORT_ATTEMPTS} attempts (each was taken before the server bound it); last lines of {}:\n{tail}", log.display())]
     PortsTaken { log: PathBuf, tail: String },
     #[error(transparent)]
@@ -73,6 +93,8 @@ pub struct Launch {
     pub log_dir: PathBuf,
     /// The core the server (and every process it starts) runs on; `None`: any.
     pub cpu: Option<usize>,
+    /// `Some`: the program is a deploy script, not the server (see [`remote`]).
+    pub deploy: Option<remote::Deploy>,
 }
 
 impl Launch {
@@ -96,27 +118,43 @@ impl Launch {
             ],
             log_dir: build.workdir.join(HARNESS_DIR).join("logs"),
             cpu: None,
+            deploy: None,
         })
     }
 }
 
-/// A running server; dropping it kills its whole process group.
+/// A running server; dropping it kills its whole process group (after the deploy's
+/// cleanup, for a deployed one).
 #[derive(Debug)]
 pub struct Server {
     guard: GroupGuard,
-    /// The address it listens on.
-    pub addr: SocketAddr,
-    /// Its stdout and stderr.
+    /// Where it answers, e.g. `http://127.0.0.1:4321`.
+    base: String,
+    /// Its stdout and stderr (for a deployed one, the deploy script's).
     pub log: PathBuf,
+    /// Run when the server is dropped (a deploy's cleanup).
+    cleanup: Option<remote::Cleanup>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(cleanup) = self.cleanup.take() {
+            cleanup.run();
+        }
+    }
 }
 
 impl Server {
-    /// Starts the server on a free port and waits until it accepts connections.
+    /// Starts the server on a free port and waits until it accepts connections; a deploy
+    /// launch runs its script and waits for the URL it printed.
     pub fn start(launch: &Launch, timeout: Duration) -> Result<Self, ServeError> {
         std::fs::create_dir_all(&launch.log_dir).map_err(IoError::doing(format!(
             "creating {}",
             launch.log_dir.display()
         )))?;
+        if launch.deploy.is_some() {
+            return remote::deploy(launch, timeout);
+        }
         let mut last_log = PathBuf::new();
         for _ in 0..PORT_ATTEMPTS {
             let port = free_port().map_err(IoError::doing("choosing a free port"))?;
@@ -163,7 +201,12 @@ impl Server {
                 });
             }
             if answers_http(addr) && guard.try_wait()?.is_none() {
-                return Ok(Self { guard, addr, log });
+                return Ok(Self {
+                    guard,
+                    base: format!("http://{addr}"),
+                    log,
+                    cleanup: None,
+                });
             }
             if Instant::now() >= deadline {
                 return Err(ServeError::NotReady {
@@ -177,9 +220,9 @@ impl Server {
         }
     }
 
-    /// `http://127.0.0.1:<port>`.
+    /// `http://127.0.0.1:<port>`, or the URL a deploy printed.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.base.clone()
     }
 
     /// The server's process id (also its process group id).
@@ -195,7 +238,7 @@ impl Server {
 
 /// True when something on `addr` answers an HTTP request with a status line. A bare
 /// connect is not enough: another process holding the port would accept it too.
-fn answers_http(addr: SocketAddr) -> bool {
+pub(crate) fn answers_http(addr: SocketAddr) -> bool {
     use std::io::{Read, Write};
     let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) else {
         return false;
@@ -232,6 +275,7 @@ mod tests {
             env: vec![("PORT".into(), "{port}".into())],
             log_dir: log_dir.to_path_buf(),
             cpu: None,
+            deploy: None,
         }
     }
 

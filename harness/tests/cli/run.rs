@@ -444,3 +444,81 @@ fn a_behaviour_the_runtime_lacks_is_not_applicable_not_a_failure() {
         "{stdout}"
     );
 }
+
+/// `harness/tests/adapters/<name>`.
+fn test_profile(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("harness/tests/adapters")
+        .join(name)
+}
+
+#[test]
+fn a_deploy_script_target_is_checked_at_the_url_it_printed_then_cleaned_up() {
+    let _machine = crate::support::shared_machine();
+    let dir = tempfile::tempdir().unwrap();
+    let mark = dir.path().join("cleaned-up");
+    let profile = test_profile("deploy-local.toml");
+    let out = astro_conform(
+        &[
+            "run",
+            "--adapter",
+            profile.to_str().unwrap(),
+            "--stack",
+            "astro5",
+            "--report-dir",
+            dir.path().join("report").to_str().unwrap(),
+            "hybrid-static/http/",
+        ],
+        &[("CLEANUP_MARK", mark.to_str().unwrap())],
+    );
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("deploy-local: 7 pass, 0 fail"), "{stdout}");
+    let cleaned = fs::read_to_string(&mark).unwrap_or_default();
+    assert!(
+        cleaned.starts_with("http://127.0.0.1:"),
+        "cleanup did not run: {cleaned:?}"
+    );
+    assert_eq!(cleaned.lines().count(), 1, "one deployment, one cleanup");
+}
+
+#[test]
+fn a_deploy_that_prints_no_url_or_fails_says_so_with_its_log() {
+    let _machine = crate::support::shared_machine();
+    let dir = tempfile::tempdir().unwrap();
+    for (script, expected) in [
+        (
+            "echo uploading; echo done",
+            "the deploy script printed no URL",
+        ),
+        ("echo quota exceeded >&2; exit 3", "quota exceeded"),
+    ] {
+        write(dir.path(), &[("d.sh", script)]);
+        let profile = fs::read_to_string(test_profile("deploy-local.toml"))
+            .unwrap()
+            .replace(
+                "command = [\"sh\", \"{profile_dir}/deploy-local.sh\", \"deploy\"]",
+                &format!(
+                    "command = [\"sh\", \"{}\"]",
+                    dir.path().join("d.sh").display()
+                ),
+            );
+        write(dir.path(), &[("broken-deploy.toml", &profile)]);
+        let out = astro_conform(
+            &[
+                "run",
+                "--adapter",
+                dir.path().join("broken-deploy.toml").to_str().unwrap(),
+                "--stack",
+                "astro5",
+                "--report-dir",
+                dir.path().join("report").to_str().unwrap(),
+                "hybrid-static/http/about",
+            ],
+            &[("CLEANUP_MARK", "/dev/null")],
+        );
+        let (stdout, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+        assert!(stderr.contains(expected), "{expected}: {stderr}");
+    }
+}

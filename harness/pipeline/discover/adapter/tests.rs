@@ -107,6 +107,23 @@ fn a_lacking_behaviour_makes_its_requests_not_applicable() {
 }
 
 #[test]
+fn a_deploy_profile_fills_its_cleanup_and_cleanup_needs_deploy() {
+    let deploy = NODE.replace(
+        "[serve]",
+        "[serve]\ndeploy = true\ncleanup = [\"sh\", \"{profile_dir}/undo.sh\", \"{url}\"]",
+    );
+    let p = parse(&deploy).unwrap();
+    assert!(p.serve.deploy);
+    let msg = parse(&deploy.replace("deploy = true\n", ""))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("`serve.cleanup` undoes a deployment: it needs `deploy = true`"),
+        "{msg}"
+    );
+}
+
+#[test]
 fn deviation_patterns_match_with_wildcards() {
     assert!(wildcard_match(
         "*/routing/http/*",
