@@ -97,7 +97,7 @@ pub(crate) fn run(opts: &Args) -> CliResult<ExitCode> {
         .write(&report_dir)
         .map_err(|e| format!("cannot write the report to {}: {e}", report_dir.display()))?;
     println!(
-        "astro-conform: reports written to {} (matrix.json, junit.xml, matrix.md)",
+        "astro-conform: reports written to {} (matrix.json, junit.xml, matrix.md, matrix.html)",
         report_dir.display()
     );
     let failed = match (&baseline, &opts.baseline) {

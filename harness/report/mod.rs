@@ -238,6 +238,7 @@ impl Matrix {
         let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
         std::fs::write(dir.join("matrix.json"), json + "\n")?;
         std::fs::write(dir.join("junit.xml"), self.junit())?;
+        std::fs::write(dir.join("matrix.html"), self.html())?;
         std::fs::write(dir.join("matrix.md"), self.markdown())
     }
 
@@ -264,6 +265,7 @@ impl Matrix {
     }
 }
 
+mod html;
 mod junit;
 mod markdown;
 mod text;

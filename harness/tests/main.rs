@@ -12,6 +12,7 @@ mod matrix;
 mod mutants;
 mod projects;
 mod properties;
+mod report_html;
 mod serve;
 mod site_check;
 mod sites;
