@@ -76,6 +76,53 @@ fn an_installed_binary_runs_the_built_in_fixtures_from_any_directory() {
         .filter(|e| e.path().join("fixtures/routing/case.toml").is_file())
         .collect();
     assert_eq!(unpacked.len(), 1, "the built-in folders were not unpacked");
+    // A site with its own astro-conform.toml, and a folder of outside fixtures.
+    let site = root.path().join("shop");
+    paths::copy_dir(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sites/shop-svelte"),
+        &site,
+    )
+    .unwrap();
+    crate::support::write(
+        &site,
+        &[(
+            "astro-conform.toml",
+            "[routes]\n\"src/pages/thanks.astro\" = \"▶\"\n\n[[request]]\nname = \"items\"\npath = \"/api/items\"\nexpect.status = 200\n",
+        )],
+    );
+    let checked = run(&["check", site.to_str().unwrap(), "--install"]);
+    assert!(checked.ends_with("2 passed, 0 failed\n"), "{checked}");
+    let outside = root.path().join("outside");
+    crate::support::write(
+        &outside.join("tiny"),
+        &[
+            ("astro.config.mjs", "export default {};\n"),
+            ("src/pages/index.astro", "<h1>tiny</h1>\n"),
+            (
+                "case.toml",
+                "[routes]\n\"src/pages/index.astro\" = \"▶\"\n\n[[request]]\nname = \"home\"\npath = \"/\"\nexpect.status = 200\n",
+            ),
+        ],
+    );
+    crate::support::write(&outside, &[("snapshots/.keep", "")]);
+    let mut cmd = Command::new(&binary);
+    cmd.args([
+        "run",
+        "--fixtures",
+        outside.to_str().unwrap(),
+        "--no-builtin",
+        "--stack",
+        "astro5",
+        "--adapter",
+        "node",
+    ])
+    .args(["--report-dir", report.to_str().unwrap(), "/http/"])
+    .current_dir(elsewhere.path())
+    .env("ASTRO_CONFORM_CACHE", paths::cache_dir());
+    let out = cmd.output().unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("node: 1 pass, 0 fail"), "{stdout}");
     assert_eq!(
         std::fs::read_dir(elsewhere.path()).unwrap().count(),
         0,

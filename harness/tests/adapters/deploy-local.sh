@@ -10,7 +10,8 @@ set -eu
 case "$1" in
   deploy)
     echo "deploying $ENTRY"
-    HOST=127.0.0.1 PORT="$PORT" "$NODE" "$ENTRY" > "$ENTRY.deployed.log" 2>&1 &
+    # Its output joins this script's log; the build's files are left as they are.
+    HOST=127.0.0.1 PORT="$PORT" "$NODE" "$ENTRY" &
     echo "deployed; the preview is at"
     echo "http://127.0.0.1:$PORT/"
     ;;
