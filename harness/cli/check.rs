@@ -1,7 +1,7 @@
 //! `astro-conform check`: a site team's checks, from the site's own astro-conform.toml,
 //! against the site built as it is.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use astro_conform::paths;
@@ -17,9 +17,16 @@ use crate::output::{CliResult, spinner};
 /// The options of `check`.
 #[derive(clap::Args)]
 pub(crate) struct Args {
+    #[command(flatten)]
+    site: SiteArgs,
+}
+
+/// What `check` and `init` take: the site and how it is built and served.
+#[derive(clap::Args)]
+pub(crate) struct SiteArgs {
     /// The site's folder; its astro-conform.toml says what must hold.
     #[arg(default_value = ".")]
-    project: PathBuf,
+    pub(crate) project: PathBuf,
     /// How the build is served for the requests: a profile name from adapters/ or a path
     /// to one (default node: @astrojs/node standalone, also added when the site's config
     /// sets no adapter).
@@ -41,20 +48,18 @@ pub(crate) struct Prepared {
     pub(crate) profile: Profile,
 }
 
-/// Finds the packages and the profile for `project`, reporting progress on a spinner.
-pub(crate) fn prepare(
-    project: &Path,
-    stack: Option<&str>,
-    install: bool,
-    adapter_name: &str,
-) -> CliResult<Prepared> {
+/// Finds the packages and the profile for the site, reporting progress on a spinner.
+pub(crate) fn prepare(args: &SiteArgs) -> CliResult<Prepared> {
+    let project = args.project.as_path();
     build::check_project(project)?;
-    let profile = adapter::find(adapter_name)?;
+    let profile = adapter::find(&args.adapter)?;
+    let stack = args.stack.as_deref();
     let stack_dir = stack::find(&paths::stacks_dir(), stack.unwrap_or(DEFAULT_STACK))?;
     let bar = spinner(format!("preparing {}", project.display()));
     let progress = bar.clone();
     let session = Session::with_progress(move |m| progress.set_message(m.to_string()));
-    let (installed, _) = packages(stack.is_some(), install, project, &stack_dir, &session)?;
+    let forced = stack.is_some();
+    let (installed, _) = packages(forced, args.install, project, &stack_dir, &session)?;
     bar.finish_and_clear();
     Ok(Prepared {
         session,
@@ -65,7 +70,7 @@ pub(crate) fn prepare(
 
 /// Runs the site's checks and prints one line each, then every failure.
 pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
-    let project = args.project.as_path();
+    let project = args.site.project.as_path();
     if !project.join(site::CASE_FILE).is_file() {
         return Err(format!(
             "{} has no {}: write a first one with `astro-conform init {}`",
@@ -76,7 +81,7 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
         .into());
     }
     let site = site::load(project)?;
-    let prepared = prepare(project, args.stack.as_deref(), args.install, &args.adapter)?;
+    let prepared = prepare(&args.site)?;
     let bar = spinner(format!("checking {}", project.display()));
     let checks = site::check(
         &prepared.session,

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use astro_conform::pipeline::classify::{Classification, Mode, Origin, RouteType};
@@ -11,24 +10,14 @@ use astro_conform::pipeline::request::case;
 use astro_conform::pipeline::request::http::{self, Request};
 use astro_conform::suite::site;
 
-use crate::check::prepare;
+use crate::check::{SiteArgs, prepare};
 use crate::output::{CliResult, spinner};
 
 /// The options of `init`.
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// The site's folder.
-    #[arg(default_value = ".")]
-    project: PathBuf,
-    /// How the build is served to record the answers (as for `check`).
-    #[arg(long, default_value = "node")]
-    adapter: String,
-    /// Build with this stack's packages instead of the site's own.
-    #[arg(long)]
-    stack: Option<String>,
-    /// For a site with a package-lock.json but no node_modules: `npm ci` into the cache.
-    #[arg(long)]
-    install: bool,
+    #[command(flatten)]
+    site: SiteArgs,
     /// Replace an existing astro-conform.toml.
     #[arg(long)]
     force: bool,
@@ -55,7 +44,7 @@ const REQUESTS: &str = "
 
 /// Builds and serves the site, then writes the file.
 pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
-    let project = args.project.as_path();
+    let project = args.site.project.as_path();
     let file = project.join(site::CASE_FILE);
     if file.exists() && !args.force {
         return Err(format!(
@@ -64,7 +53,7 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
         )
         .into());
     }
-    let p = prepare(project, args.stack.as_deref(), args.install, &args.adapter)?;
+    let p = prepare(&args.site)?;
     let bar = spinner(format!("building and serving {}", project.display()));
     let build = p
         .session

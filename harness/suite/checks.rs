@@ -87,6 +87,16 @@ pub(super) fn check_routes(
     snapshot: (&Path, &str),
 ) -> Result<(), Failure> {
     let mut failures = model_mismatches(&model_prediction(fixture, adapter)?, classification);
+    failures.extend(routes_mismatches(fixture, classification));
+    if let Err(e) = assert_snapshot(snapshot.0, snapshot.1, &classification.listing(false)) {
+        failures.push(e.to_string());
+    }
+    mismatches(failures)
+}
+
+/// Where Astro's decisions differ from the case's `[routes]`, one line each.
+pub(super) fn routes_mismatches(fixture: &Fixture, classification: &Classification) -> Vec<String> {
+    let mut failures = Vec::new();
     for (source, expected) in &fixture.case.routes {
         match classification.route(source.get_ref()) {
             None => failures.push(format!(
@@ -94,18 +104,16 @@ pub(super) fn check_routes(
                 source.get_ref()
             )),
             Some(r) if r.mode != *expected => failures.push(format!(
-                "[routes] expects {expected} {}, but Astro decided {} (case.toml of {})",
+                "[routes] expects {expected} {}, but Astro decided {} ({} of {})",
                 source.get_ref(),
                 r.mode,
+                fixture.case_file_name(),
                 fixture.name
             )),
             Some(_) => {}
         }
     }
-    if let Err(e) = assert_snapshot(snapshot.0, snapshot.1, &classification.listing(false)) {
-        failures.push(e.to_string());
-    }
-    mismatches(failures)
+    failures
 }
 
 /// The `dist` check: the output tree against its snapshot.

@@ -11,7 +11,7 @@ use crate::pipeline::install::stack::InstalledStack;
 use crate::pipeline::request::http;
 use crate::pipeline::session::Session;
 
-use super::checks::check_build_error;
+use super::checks::{check_build_error, routes_mismatches};
 use super::failure::{Failure, mismatches};
 use super::request::{Target, run_request};
 
@@ -78,20 +78,5 @@ pub fn check(
 /// The build succeeded, probe, log and disk agree, and `[routes]` holds.
 fn routes(session: &Session, site: &Fixture, build: &Build) -> Result<(), Failure> {
     let classification = session.classified(build)?;
-    let mut failures = Vec::new();
-    for (source, expected) in &site.case.routes {
-        match classification.route(source.get_ref()) {
-            None => failures.push(format!(
-                "[routes] expects {expected} {}, but Astro reported no such route",
-                source.get_ref()
-            )),
-            Some(r) if r.mode != *expected => failures.push(format!(
-                "[routes] expects {expected} {}, but Astro decided {}",
-                source.get_ref(),
-                r.mode
-            )),
-            Some(_) => {}
-        }
-    }
-    mismatches(failures)
+    mismatches(routes_mismatches(site, &classification))
 }

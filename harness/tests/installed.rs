@@ -92,19 +92,7 @@ fn an_installed_binary_runs_the_built_in_fixtures_from_any_directory() {
     );
     let checked = run(&["check", site.to_str().unwrap(), "--install"]);
     assert!(checked.ends_with("2 passed, 0 failed\n"), "{checked}");
-    let outside = root.path().join("outside");
-    crate::support::write(
-        &outside.join("tiny"),
-        &[
-            ("astro.config.mjs", "export default {};\n"),
-            ("src/pages/index.astro", "<h1>tiny</h1>\n"),
-            (
-                "case.toml",
-                "[routes]\n\"src/pages/index.astro\" = \"▶\"\n\n[[request]]\nname = \"home\"\npath = \"/\"\nexpect.status = 200\n",
-            ),
-        ],
-    );
-    crate::support::write(&outside, &[("snapshots/.keep", "")]);
+    let outside = crate::support::outside_fixtures(root.path());
     let mut cmd = Command::new(&binary);
     cmd.args([
         "run",

@@ -95,6 +95,18 @@ pub struct Fixture {
     pub snapshots: PathBuf,
     /// Its `case.toml`.
     pub case: Case,
+    /// The case file it was read from (`case.toml`, or a site's `astro-conform.toml`).
+    pub case_file: PathBuf,
+}
+
+impl Fixture {
+    /// The case file's name, for messages.
+    pub fn case_file_name(&self) -> String {
+        self.case_file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
 }
 
 impl Fixture {
@@ -163,6 +175,7 @@ impl Fixture {
             dir: dir.to_path_buf(),
             snapshots: crate::paths::snapshots_beside(dir.parent().unwrap_or(dir)),
             case,
+            case_file: file,
         })
     }
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::classify::unseen_server_project;
-use crate::support::{astro_conform, processes_mentioning, text, write};
+use crate::support::{astro_conform, outside_fixtures, processes_mentioning, text, write};
 
 #[test]
 fn run_list_builds_nothing_and_filters() {
@@ -95,6 +95,28 @@ fn node_profile_edited(dir: &Path, edit: impl Fn(&str) -> String) -> PathBuf {
     dir.join("mine.toml")
 }
 
+/// `run --adapter PROFILE --stack STACK --report-dir DIR/report FILTER...` with `env`.
+fn run_profile(
+    profile: &Path,
+    stack: &str,
+    dir: &Path,
+    filters: &[&str],
+    env: &[(&str, &str)],
+) -> std::process::Output {
+    let report = dir.join("report");
+    let mut args = vec![
+        "run",
+        "--adapter",
+        profile.to_str().unwrap(),
+        "--stack",
+        stack,
+        "--report-dir",
+        report.to_str().unwrap(),
+    ];
+    args.extend_from_slice(filters);
+    astro_conform(&args, env)
+}
+
 #[test]
 fn a_bad_profile_names_file_line_and_key() {
     let _machine = crate::support::shared_machine();
@@ -122,18 +144,11 @@ fn a_profile_without_its_lockfile_says_how_to_make_one() {
     let profile = node_profile_edited(dir.path(), |node| {
         format!("{node}\n[packages]\nleft-pad = \"1.3.0\"\n")
     });
-    let out = astro_conform(
-        &[
-            "run",
-            "--adapter",
-            profile.to_str().unwrap(),
-            "--stack",
-            "astro5",
-            "--report-dir",
-            dir.path().join("report").to_str().unwrap(),
-            "blog-static/routes",
-            "server-app/routes",
-        ],
+    let out = run_profile(
+        &profile,
+        "astro5",
+        dir.path(),
+        &["blog-static/routes", "server-app/routes"],
         &[],
     );
     let (stdout, stderr) = text(&out);
@@ -258,27 +273,6 @@ fn sigkill_while_servers_run_leaves_no_process_behind() {
         ],
         "node-middleware.mjs",
     );
-}
-
-/// A folder of one outside fixture, `mine`: a prerendered home page and an on-demand page.
-fn outside_fixtures(root: &Path) -> PathBuf {
-    let dir = root.join("my-fixtures");
-    write(
-        &dir.join("mine"),
-        &[
-            ("astro.config.mjs", "export default { output: 'static' };\n"),
-            ("src/pages/index.astro", "<h1>home</h1>\n"),
-            (
-                "src/pages/live.astro",
-                "---\nexport const prerender = false;\n---\n<p class=\"now\">{Date.now()}</p>\n",
-            ),
-            (
-                "case.toml",
-                "description = \"an outside fixture\"\n\n[[request]]\nname = \"live renders per request\"\npath = \"/live\"\nexpect.status = 200\nexpect.varies = true\n",
-            ),
-        ],
-    );
-    dir
 }
 
 #[test]
@@ -420,17 +414,11 @@ fn a_behaviour_the_runtime_lacks_is_not_applicable_not_a_failure() {
     let profile = node_profile_edited(dir.path(), |node| {
         format!("{node}\n[lacks]\nstreaming = \"this runtime buffers every response\"\n")
     });
-    let out = astro_conform(
-        &[
-            "run",
-            "--adapter",
-            profile.to_str().unwrap(),
-            "--stack",
-            "astro5",
-            "--report-dir",
-            dir.path().join("report").to_str().unwrap(),
-            "hybrid-static/http/stream",
-        ],
+    let out = run_profile(
+        &profile,
+        "astro5",
+        dir.path(),
+        &["hybrid-static/http/stream"],
         &[],
     );
     let (stdout, stderr) = text(&out);
@@ -458,17 +446,11 @@ fn a_deploy_script_target_is_checked_at_the_url_it_printed_then_cleaned_up() {
     let dir = tempfile::tempdir().unwrap();
     let mark = dir.path().join("cleaned-up");
     let profile = test_profile("deploy-local.toml");
-    let out = astro_conform(
-        &[
-            "run",
-            "--adapter",
-            profile.to_str().unwrap(),
-            "--stack",
-            "astro5",
-            "--report-dir",
-            dir.path().join("report").to_str().unwrap(),
-            "hybrid-static/http/",
-        ],
+    let out = run_profile(
+        &profile,
+        "astro5",
+        dir.path(),
+        &["hybrid-static/http/"],
         &[("CLEANUP_MARK", mark.to_str().unwrap())],
     );
     let (stdout, stderr) = text(&out);
@@ -504,17 +486,11 @@ fn a_deploy_that_prints_no_url_or_fails_says_so_with_its_log() {
                 ),
             );
         write(dir.path(), &[("broken-deploy.toml", &profile)]);
-        let out = astro_conform(
-            &[
-                "run",
-                "--adapter",
-                dir.path().join("broken-deploy.toml").to_str().unwrap(),
-                "--stack",
-                "astro5",
-                "--report-dir",
-                dir.path().join("report").to_str().unwrap(),
-                "hybrid-static/http/about",
-            ],
+        let out = run_profile(
+            &dir.path().join("broken-deploy.toml"),
+            "astro5",
+            dir.path(),
+            &["hybrid-static/http/about"],
             &[("CLEANUP_MARK", "/dev/null")],
         );
         let (stdout, stderr) = text(&out);

@@ -99,3 +99,24 @@ pub(crate) fn alive(pid: u32) -> bool {
     let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     !stat.is_empty() && !stat.contains(") Z ")
 }
+
+/// A folder of one outside fixture, `mine`: a prerendered home page and an on-demand page.
+pub(crate) fn outside_fixtures(root: &Path) -> std::path::PathBuf {
+    let dir = root.join("my-fixtures");
+    write(
+        &dir.join("mine"),
+        &[
+            ("astro.config.mjs", "export default { output: 'static' };\n"),
+            ("src/pages/index.astro", "<h1>home</h1>\n"),
+            (
+                "src/pages/live.astro",
+                "---\nexport const prerender = false;\n---\n<p class=\"now\">{Date.now()}</p>\n",
+            ),
+            (
+                "case.toml",
+                "description = \"an outside fixture\"\n\n[[request]]\nname = \"live renders per request\"\npath = \"/live\"\nexpect.status = 200\nexpect.varies = true\n",
+            ),
+        ],
+    );
+    dir
+}
