@@ -8,6 +8,7 @@ use astro_conform::pipeline::build::{self, Adapter, BuildRequest};
 use astro_conform::pipeline::classify;
 use astro_conform::pipeline::install::own;
 use astro_conform::pipeline::install::stack::{self, InstalledStack, Stack};
+use astro_conform::pipeline::model;
 use astro_conform::pipeline::session::Session;
 
 use crate::output::{CliResult, spinner};
@@ -91,6 +92,11 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
     } else {
         Adapter::node()
     };
+    // Say so when the listing is of a build with an adapter the project does not set.
+    let config_sets_adapter = model::Project::read(project)
+        .map(|p| !matches!(p.adapter, model::Setting::Default(_)))
+        .unwrap_or(true);
+    let added = adapter != Adapter::None && !config_sets_adapter;
     let classification = if args.rebuild {
         let built = build::build(&BuildRequest {
             label: &build::project_label(project),
@@ -110,11 +116,16 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
             "astro": installed.astro_version,
             "output": classification.output,
             "adapter": classification.adapter,
+            "adapter_added": added,
             "routes": classification.routes,
         });
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
-        println!("# astro {} ({packages})", installed.astro_version);
+        let note = match added {
+            true => "; @astrojs/node added: the config sets no adapter",
+            false => "",
+        };
+        println!("# astro {} ({packages}{note})", installed.astro_version);
         print!("{}", classification.listing(args.all_routes));
     }
     Ok(ExitCode::SUCCESS)

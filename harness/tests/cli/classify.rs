@@ -118,7 +118,7 @@ fn classify_a_project_without_config_uses_static_defaults() {
     assert!(out.status.success(), "{stderr}");
     assert_eq!(
         stdout,
-        "# astro 5.18.2 (stack astro5)\n▶ src/pages/index.astro\n  └─ /index.html\nλ src/pages/live.astro\n"
+        "# astro 5.18.2 (stack astro5; @astrojs/node added: the config sets no adapter)\n▶ src/pages/index.astro\n  └─ /index.html\nλ src/pages/live.astro\n"
     );
 }
 
