@@ -53,13 +53,23 @@ pub(crate) fn write_results(
     baseline::write_json(&json_file, value)?;
     std::fs::write(&svg_file, svg)
         .map_err(IoError::doing(format!("writing {}", svg_file.display())))?;
+    // The same chart, with the JSON, in one page that needs no other file.
+    let html_file = out.join(format!("{stem}.html"));
+    let json = serde_json::to_string_pretty(value)?;
+    let page = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>astro-conform {stem}</title></head>\n<body style=\"font:14px system-ui,sans-serif;margin:2em\"><h1>astro-conform {stem}</h1>\n{svg}\n<details><summary>{stem}.json</summary><pre>{}</pre></details>\n</body></html>\n",
+        json.replace('&', "&amp;").replace('<', "&lt;")
+    );
+    std::fs::write(&html_file, page)
+        .map_err(IoError::doing(format!("writing {}", html_file.display())))?;
     if print_json {
         println!("{}", serde_json::to_string_pretty(value)?);
     }
     eprintln!(
-        "astro-conform: wrote {} and {}",
+        "astro-conform: wrote {}, {} and {}",
         json_file.display(),
-        svg_file.display()
+        svg_file.display(),
+        html_file.display()
     );
     Ok(())
 }

@@ -90,6 +90,11 @@ fn ab_flags_a_much_slower_render_and_not_a_and_a() {
         explain(&output)
     );
     assert!(tmp.path().join("slow/ab.svg").is_file());
+    let page = std::fs::read_to_string(tmp.path().join("slow/ab.html")).unwrap();
+    assert!(
+        page.contains("<svg") && page.contains("ab.json"),
+        "the page carries the chart and the data"
+    );
 
     let (output, json) = bench(
         &[&["--ab", "stack=astro7", "stack=astro7"][..], &routes[..]].concat(),
