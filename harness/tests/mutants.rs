@@ -36,6 +36,7 @@ const BITES: &[Bite] = &[
         messages: &[
             "(the response was buffered)",
             "arrived only after the page's declared delay of 500 ms",
+            "chunks: expected the body in at least 2 pieces, it came in 1",
         ],
     },
     Bite {

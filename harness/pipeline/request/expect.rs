@@ -54,6 +54,9 @@ pub struct Expect {
     pub json: BTreeMap<String, toml::Value>,
     /// Streaming: `before` arrives in an earlier chunk than `then`.
     pub stream: Option<StreamExpect>,
+    /// How many pieces the body arrived in: `min = 2` for a streamed body, `max = 1` for
+    /// one sent whole (streaming off). Large bodies may be split by TCP alone.
+    pub chunks: Option<ChunkCount>,
     /// On demand: a second identical request gets a different body (per-request content).
     pub varies: Option<bool>,
     /// Prerendered: the body equals this file of the client output dir, byte for byte,
@@ -102,6 +105,16 @@ pub struct HtmlExpect {
     pub equals: Option<String>,
 }
 
+/// Bounds on the number of pieces a body arrived in.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChunkCount {
+    /// At least this many.
+    pub min: Option<usize>,
+    /// At most this many.
+    pub max: Option<usize>,
+}
+
 /// The streaming assertion.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -134,6 +147,21 @@ pub fn check(expect: &Expect, ex: &Exchange) -> Vec<String> {
         ));
     }
     check_headers(expect, ex, &mut f);
+    if let Some(bounds) = &expect.chunks {
+        let n = ex.chunks.iter().filter(|c| !c.bytes.is_empty()).count();
+        let (min, max) = (bounds.min.unwrap_or(0), bounds.max.unwrap_or(usize::MAX));
+        if n < min || n > max {
+            let want = match (bounds.min, bounds.max) {
+                (Some(a), Some(b)) => format!("{a} to {b}"),
+                (Some(a), None) => format!("at least {a}"),
+                (None, Some(b)) => format!("at most {b}"),
+                (None, None) => "any number of".into(),
+            };
+            f.push(format!(
+                "chunks: expected the body in {want} pieces, it came in {n}"
+            ));
+        }
+    }
     check_cookies(expect, ex, &mut f);
     check_body(expect, ex, &mut f);
     if expect.complete == Some(false) {

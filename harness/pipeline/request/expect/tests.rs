@@ -304,3 +304,18 @@ fn every_tag_reads_back_from_its_name() {
         assert_eq!(parsed.tags, [tag]);
     }
 }
+
+#[test]
+fn a_body_in_more_or_fewer_pieces_than_allowed_fails() {
+    let streamed = exchange(200, &[], &[(1, "<p>early</p>"), (500, "<p>late</p>")]);
+    let whole = exchange(200, &[], &[(1, "<p>early</p><p>late</p>")]);
+    assert!(check(&expect("chunks = { min = 2 }"), &streamed).is_empty());
+    let msg = fails(&expect("chunks = { min = 2 }"), &whole);
+    assert!(
+        msg.contains("chunks: expected the body in at least 2 pieces, it came in 1"),
+        "{msg}"
+    );
+    assert!(check(&expect("chunks = { max = 1 }"), &whole).is_empty());
+    let msg = fails(&expect("chunks = { max = 1 }"), &streamed);
+    assert!(msg.contains("at most 1 pieces, it came in 2"), "{msg}");
+}
