@@ -271,6 +271,14 @@ fn fixture_trials(
             Check::Http(i) => fixture.case.requests[i].get_ref().skip.get(&stack.name),
             _ => None,
         });
+        let no_options = adapter
+            .filter(|p| p.adapter_with(&fixture.case.build.adapter_options).is_none())
+            .map(|p| {
+                format!(
+                    "the fixture sets adapter options; profile `{}` has no `{{options}}` in its adapter expression",
+                    p.name
+                )
+            });
         let lacking = match (adapter, check) {
             (Some(p), Check::Http(i)) => p.lacking(&fixture.case.requests[i].get_ref().tags),
             _ => None,
@@ -281,7 +289,11 @@ fn fixture_trials(
                 stack.name, fixture.name
             ),
             adapter: adapter_name.to_string(),
-            skipped: not_applicable.clone().or(case_skip.cloned()).or(lacking),
+            skipped: not_applicable
+                .clone()
+                .or(case_skip.cloned())
+                .or(lacking)
+                .or(no_options.clone()),
             deviation: adapter.and_then(|p| known_deviation(p, fixture, check, &row)),
             row,
             work: Work::Check {

@@ -96,7 +96,11 @@ impl Runner {
     ) -> Result<(), Failure> {
         let session = &self.session;
         let installed = session.installed(stack, profile)?;
-        let adapter = profile.map_or(Adapter::None, Profile::adapter);
+        let options = &fixture.case.build.adapter_options;
+        let adapter = match profile {
+            None => Adapter::None,
+            Some(p) => p.adapter_with(options).ok_or(Failure::NoAdapter)?,
+        };
         let build = session.build(&fixture.dir, &installed, &adapter)?;
         let dir = self.snapshot_dir.as_ref().unwrap_or(&fixture.snapshots);
         let snapshot = |name: String| (dir.clone(), name);

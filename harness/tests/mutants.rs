@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
-use astro_conform::pipeline::build::{Adapter, Build};
+use astro_conform::pipeline::build::Build;
 use astro_conform::pipeline::discover::case::Fixture;
 use astro_conform::pipeline::request::case::RequestCase;
 
@@ -228,9 +228,14 @@ struct Served {
     server: Server,
 }
 
-fn serve(fixture: &str, installed: &InstalledStack) -> Served {
-    let build = support::built_fixture(fixture, installed, Adapter::node());
-    let fixture = Fixture::load(&paths::fixtures_dir().join(fixture)).unwrap();
+fn serve(name: &str, installed: &InstalledStack) -> Served {
+    let fixture = Fixture::load(&paths::fixtures_dir().join(name)).unwrap();
+    // The node profile's adapter, with the fixture's adapter options.
+    let node = astro_conform::pipeline::discover::adapter::find("node").unwrap();
+    let adapter = node
+        .adapter_with(&fixture.case.build.adapter_options)
+        .unwrap();
+    let build = support::built_fixture(name, installed, adapter);
     let launch = Launch::node_standalone(&build, installed).unwrap();
     let server = Server::start(&launch, serve::ready_timeout()).unwrap();
     Served {

@@ -331,7 +331,27 @@ impl Profile {
 
     /// What the wrapper config adds for this adapter.
     pub fn adapter(&self) -> Adapter {
-        Adapter::new(&self.name, &self.config.import, &self.config.adapter)
+        self.adapter_with(&BTreeMap::new())
+            .expect("no options fit any profile")
+    }
+
+    /// The adapter with a fixture's options in place of `{options}` in the profile's
+    /// expression (`node({ mode: 'standalone', ...{options} })`); `None` when there are
+    /// options and the expression has no place for them. Without options the expression
+    /// is the profile's own, less its `, ...{options}`, so builds stay shared.
+    pub fn adapter_with(&self, options: &BTreeMap<String, toml::Value>) -> Option<Adapter> {
+        let expression = &self.config.adapter;
+        let expression = if options.is_empty() {
+            expression
+                .replace(", ...{options}", "")
+                .replace("{options}", "{}")
+        } else if expression.contains("{options}") {
+            let json = serde_json::to_string(options).unwrap_or_else(|_| "{}".into());
+            expression.replace("{options}", &json)
+        } else {
+            return None;
+        };
+        Some(Adapter::new(&self.name, &self.config.import, &expression))
     }
 
     /// Why this profile does not run on `stack`, if it does not.

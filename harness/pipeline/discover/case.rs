@@ -67,6 +67,12 @@ pub struct BuildSpec {
     /// Stacks this fixture does not run on, each with the reason.
     #[serde(default)]
     pub skip: BTreeMap<String, String>,
+    /// Options for the adapter under test, e.g. `{ experimentalDisableStreaming = true }`,
+    /// placed where its profile's expression has `{options}` (profiles without it are
+    /// n/a for the fixture).
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
+    pub adapter_options: BTreeMap<String, toml::Value>,
 }
 
 fn yes() -> bool {
@@ -79,6 +85,7 @@ impl Default for BuildSpec {
             adapter: true,
             expect_error: None,
             skip: BTreeMap::new(),
+            adapter_options: BTreeMap::new(),
         }
     }
 }

@@ -124,6 +124,30 @@ fn a_deploy_profile_fills_its_cleanup_and_cleanup_needs_deploy() {
 }
 
 #[test]
+fn adapter_options_go_where_the_expression_has_room_for_them() {
+    let with_room = NODE.replace(
+        "node({ mode: 'standalone' })",
+        "node({ mode: 'standalone', ...{options} })",
+    );
+    let p = parse(&with_room).unwrap();
+    // Without options the expression is the plain one, so builds stay shared.
+    assert_eq!(p.adapter(), parse(NODE).unwrap().adapter());
+    let options = toml::from_str("experimentalDisableStreaming = true").unwrap();
+    let Some(Adapter::Added { expression, .. }) = p.adapter_with(&options) else {
+        panic!("options fit");
+    };
+    assert_eq!(
+        expression,
+        "node({ mode: 'standalone', ...{\"experimentalDisableStreaming\":true} })"
+    );
+    assert_eq!(
+        parse(NODE).unwrap().adapter_with(&options),
+        None,
+        "no room, no options"
+    );
+}
+
+#[test]
 fn deviation_patterns_match_with_wildcards() {
     assert!(wildcard_match(
         "*/routing/http/*",
