@@ -8,6 +8,7 @@
 mod adapter;
 mod output;
 pub mod process;
+mod watchdog;
 
 pub use adapter::Adapter;
 pub use output::{AstroError, Build, BuildFailed};

@@ -9,110 +9,15 @@
 //! group still listed.
 
 use crate::error::IoError;
-use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Mutex, Once};
+use std::sync::Once;
+
+use super::watchdog::LIVE_GROUPS;
 use std::time::{Duration, Instant};
-
-/// Process groups started by this process and not yet reaped, and the watchdog told
-/// about each of them.
-static LIVE_GROUPS: Mutex<LiveGroups> = Mutex::new(LiveGroups {
-    groups: BTreeSet::new(),
-    watchdog: None,
-});
-
-#[derive(Debug)]
-struct LiveGroups {
-    groups: BTreeSet<i32>,
-    /// The write end of the watchdog's pipe (close-on-exec, so no child holds it);
-    /// `None` until the first spawn, or when the watchdog could not be started.
-    watchdog: Option<std::io::PipeWriter>,
-}
-
-/// The watchdog: lines `+PGID` and `-PGID` add and remove a group; at end of input
-/// (this process has ended) it kills the groups left. Its own process group keeps it
-/// out of the terminal's Ctrl-C, so it outlives this process long enough to do so.
-const WATCHDOG_SCRIPT: &str = r#"groups=""
-while read -r line; do
-  case "$line" in
-    +*) groups="$groups ${line#+}" ;;
-    -*) kept=""; for g in $groups; do [ "$g" = "${line#-}" ] || kept="$kept $g"; done; groups=$kept ;;
-  esac
-done
-for g in $groups; do kill -s KILL -- "-$g" 2>/dev/null; done
-"#;
-
-impl LiveGroups {
-    fn insert(&mut self, pgid: i32) {
-        self.groups.insert(pgid);
-        self.tell_watchdog(&format!("+{pgid}\n"));
-    }
-
-    fn remove(&mut self, pgid: i32) {
-        self.groups.remove(&pgid);
-        self.tell_watchdog(&format!("-{pgid}\n"));
-    }
-
-    /// Starts the watchdog if none runs yet. Without one (no `/bin/sh`), children are
-    /// still killed on every death but SIGKILL.
-    fn ensure_watchdog(&mut self) {
-        if self.watchdog.is_none() {
-            self.watchdog = start_watchdog().ok();
-        }
-    }
-
-    fn tell_watchdog(&mut self, line: &str) {
-        use std::io::Write;
-        // One short write is atomic on a pipe; a watchdog that died is simply not told.
-        if let Some(pipe) = &mut self.watchdog
-            && pipe.write_all(line.as_bytes()).is_err()
-        {
-            self.watchdog = None;
-        }
-    }
-}
-
-/// In a child between fork and exec: tells the watchdog `+<own pid>` (the pid is the
-/// group, set before this runs), so a harness killed before it has registered the child
-/// itself still leaves no orphan. Allocates nothing.
-fn announce_self(fd: std::os::fd::RawFd) {
-    // SAFETY: getpid has no preconditions.
-    let mut pid = unsafe { libc::getpid() } as u32;
-    let mut buf = [0u8; 16];
-    let mut at = buf.len() - 1;
-    buf[at] = b'\n';
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (pid % 10) as u8;
-        pid /= 10;
-        if pid == 0 {
-            break;
-        }
-    }
-    at -= 1;
-    buf[at] = b'+';
-    // SAFETY: writing initialised bytes from a live buffer; a failed write only means the
-    // watchdog is gone, and the parent tells it again after spawn.
-    unsafe {
-        libc::write(fd, buf[at..].as_ptr().cast(), buf.len() - at);
-    }
-}
-
-fn start_watchdog() -> std::io::Result<std::io::PipeWriter> {
-    let (reader, writer) = std::io::pipe()?;
-    Command::new("/bin/sh")
-        .args(["-c", WATCHDOG_SCRIPT])
-        .stdin(reader)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()?;
-    Ok(writer)
-}
 
 /// How much of a log the error messages quote.
 pub(crate) const LOG_TAIL_LINES: usize = 30;
@@ -195,7 +100,7 @@ impl GroupGuard {
             // on a stack buffer; `fd` stays open while the lock is held.
             unsafe {
                 cmd.pre_exec(move || {
-                    announce_self(fd);
+                    super::watchdog::announce_self(fd);
                     Ok(())
                 });
             }
@@ -360,41 +265,6 @@ mod tests {
         });
         let pid = *result.unwrap_err().downcast::<u32>().unwrap();
         assert!(!alive(pid), "sleep {pid} survived a panic");
-    }
-
-    #[test]
-    fn the_watchdog_kills_listed_groups_when_its_pipe_closes() {
-        use std::io::Write;
-        let mut pipe = start_watchdog().unwrap();
-        let spawn_sleep = || {
-            Command::new("sleep")
-                .arg("60")
-                .process_group(0)
-                .spawn()
-                .unwrap()
-        };
-        let (mut listed, mut removed) = (spawn_sleep(), spawn_sleep());
-        write!(
-            pipe,
-            "+{}\n+{}\n-{}\n",
-            listed.id(),
-            removed.id(),
-            removed.id()
-        )
-        .unwrap();
-        drop(pipe);
-        // Only the group still listed at the end is killed.
-        let status = listed.wait().unwrap();
-        assert_eq!(
-            std::os::unix::process::ExitStatusExt::signal(&status),
-            Some(libc::SIGKILL)
-        );
-        assert!(
-            removed.try_wait().unwrap().is_none(),
-            "an unlisted group was killed"
-        );
-        removed.kill().unwrap();
-        removed.wait().unwrap();
     }
 
     #[test]
