@@ -76,64 +76,8 @@ pub enum ProfileError {
     Io(#[from] IoError),
 }
 
-/// The values serde cannot check: pinned versions, a command, known placeholders and
-/// deviation patterns. An error is the key to point at and the message.
-fn check_values(raw: &ProfileFile) -> Result<(), (String, String)> {
-    for (package, version) in &raw.packages {
-        if !version.starts_with("file:") && semver::Version::parse(version).is_err() {
-            return Err((
-                package.clone(),
-                format!(
-                    "package `{package}` must be pinned to an exact version (or a `file:` tarball), not `{version}`"
-                ),
-            ));
-        }
-    }
-    if raw.serve.command.is_empty() {
-        return Err(("command".into(), "`serve.command` is empty".into()));
-    }
-    let strings = raw
-        .serve
-        .command
-        .iter()
-        .chain(raw.serve.cwd.iter())
-        .chain(raw.serve.env.values())
-        .chain(raw.serve.cleanup.iter().flatten());
-    if raw.serve.cleanup.is_some() && !raw.serve.deploy {
-        return Err((
-            "cleanup".into(),
-            "`serve.cleanup` undoes a deployment: it needs `deploy = true`".into(),
-        ));
-    }
-    for s in strings {
-        if let Some(bad) = unknown_placeholder(s) {
-            return Err((
-                s.clone(),
-                format!(
-                    "unknown placeholder `{{{bad}}}` in `{s}`; known: {}",
-                    PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(" ")
-                ),
-            ));
-        }
-    }
-    for key in raw.deviations.keys() {
-        let problem = match key.strip_prefix(TAG_PREFIX) {
-            Some(name) if Tag::from_name(name).is_none() => format!(
-                "deviation `{key}` names no known behaviour; known tags: {}",
-                Tag::ALL.map(Tag::name).join(", ")
-            ),
-            None if key.split('/').count() < 3 => format!(
-                "deviation `{key}` must name stack/fixture/check (`*` matches anything) or `tag:<behaviour>`"
-            ),
-            _ => continue,
-        };
-        return Err((key.clone(), problem));
-    }
-    Ok(())
-}
-
 /// How a deviation key names a behaviour instead of checks: `"tag:not-found-page"`.
-const TAG_PREFIX: &str = "tag:";
+pub(crate) const TAG_PREFIX: &str = "tag:";
 
 /// The file as written.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -288,7 +232,7 @@ impl Profile {
                 )
             })?),
         };
-        check_values(&raw).map_err(|(key, message)| at_key(&key, message))?;
+        validate::check_values(&raw).map_err(|(key, message)| at_key(&key, message))?;
         let name = file
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -378,30 +322,6 @@ impl Profile {
         })
     }
 
-    /// The reason of the known deviation matching `stack/fixture/check`, if any.
-    pub fn deviation(&self, check: &str) -> Option<&str> {
-        self.deviations
-            .iter()
-            .find(|(pattern, _)| wildcard_match(pattern, check))
-            .map(|(_, reason)| reason.as_str())
-    }
-
-    /// Why a request with `tags` does not apply: the first of them the runtime lacks.
-    pub fn lacking(&self, tags: &[Tag]) -> Option<String> {
-        tags.iter().find_map(|tag| {
-            let why = self.lacks.get(tag)?;
-            Some(format!("{} lacks `{}`: {why}", self.name, tag.name()))
-        })
-    }
-
-    /// The first of `tags` the profile lists as a known deviation, with its reason.
-    pub fn tag_deviation(&self, tags: &[Tag]) -> Option<(Tag, &str)> {
-        self.tag_deviations
-            .iter()
-            .find(|(tag, _)| tags.contains(tag))
-            .map(|(tag, reason)| (*tag, reason.as_str()))
-    }
-
     /// The server entry of a build, per `output.entry`.
     pub fn entry(&self, build: &Build) -> PathBuf {
         build.workdir.join(&self.output.entry)
@@ -421,41 +341,8 @@ impl Profile {
     }
 }
 
-/// The first `{name}` in `s` that is not a known placeholder.
-fn unknown_placeholder(s: &str) -> Option<&str> {
-    let mut rest = s;
-    while let Some(open) = rest.find('{') {
-        let after = &rest[open + 1..];
-        let close = after.find('}')?;
-        let name = &after[..close];
-        if !PLACEHOLDERS.contains(&name) {
-            return Some(name);
-        }
-        rest = &after[close + 1..];
-    }
-    None
-}
-
-/// True when `text` matches `pattern`, where `*` matches any run of characters.
-pub(crate) fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == text;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last) {
-        return false;
-    }
-    let mut rest = &text[first.len()..text.len() - last.len()];
-    for part in &parts[1..parts.len() - 1] {
-        match rest.find(part) {
-            Some(i) => rest = &rest[i + part.len()..],
-            None => return false,
-        }
-    }
-    true
-}
-
+mod deviations;
+mod validate;
 mod lookup;
 
 pub use lookup::{adapters_dir, discover, find, select};

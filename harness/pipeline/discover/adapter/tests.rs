@@ -1,5 +1,6 @@
 //! Unit tests of the parent module.
 
+use super::deviations::wildcard_match;
 use super::*;
 
 const NODE: &str = r#"
