@@ -2,4 +2,5 @@
 
 mod bad_input;
 mod classify;
+mod profiles;
 mod run;
