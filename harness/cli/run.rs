@@ -43,7 +43,7 @@ pub(crate) struct Args {
     /// Trials run at once (default: the number of cores).
     #[arg(long, short)]
     jobs: Option<usize>,
-    /// Where matrix.json, junit.xml and matrix.md are written (default: `report/` in the
+    /// Where matrix.json, junit.xml, matrix.md and matrix.html are written (default: `report/` in the
     /// cache directory).
     #[arg(long)]
     report_dir: Option<PathBuf>,

@@ -262,7 +262,17 @@ fn fixture_trials(
     default_stacks: &[String],
 ) -> Vec<Trial> {
     let adapter_name = adapter.map_or("none", |p| p.name.as_str());
-    let not_applicable = adapter.and_then(|p| p.not_applicable(stack, default_stacks));
+    // Why the whole fixture does not apply through this profile, if it does not.
+    let not_applicable = adapter.and_then(|p| {
+        p.not_applicable(stack, default_stacks).or_else(|| {
+            p.adapter_with(&fixture.case.build.adapter_options).is_none().then(|| {
+                format!(
+                    "the fixture sets adapter options; profile `{}` has no `{{options}}` in its adapter expression",
+                    p.name
+                )
+            })
+        })
+    });
     let mut out = Vec::new();
     for check in checks_for(fixture, adapter) {
         let check_name = check.name(fixture);
@@ -271,14 +281,6 @@ fn fixture_trials(
             Check::Http(i) => fixture.case.requests[i].get_ref().skip.get(&stack.name),
             _ => None,
         });
-        let no_options = adapter
-            .filter(|p| p.adapter_with(&fixture.case.build.adapter_options).is_none())
-            .map(|p| {
-                format!(
-                    "the fixture sets adapter options; profile `{}` has no `{{options}}` in its adapter expression",
-                    p.name
-                )
-            });
         let lacking = match (adapter, check) {
             (Some(p), Check::Http(i)) => p.lacking(&fixture.case.requests[i].get_ref().tags),
             _ => None,
@@ -289,11 +291,7 @@ fn fixture_trials(
                 stack.name, fixture.name
             ),
             adapter: adapter_name.to_string(),
-            skipped: not_applicable
-                .clone()
-                .or(case_skip.cloned())
-                .or(lacking)
-                .or(no_options.clone()),
+            skipped: not_applicable.clone().or(case_skip.cloned()).or(lacking),
             deviation: adapter.and_then(|p| known_deviation(p, fixture, check, &row)),
             row,
             work: Work::Check {

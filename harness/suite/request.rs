@@ -76,13 +76,12 @@ pub fn run_request(case: &RequestCase, target: &Target) -> Result<(), RequestFai
     let with_log = |failures: Vec<String>| {
         target.failure(format!("{} {}", request.method, request.path), failures)
     };
-    let exchange = || -> Result<Followed, RequestFailure> {
-        if case.follow_redirects {
-            follow(&request, base, &send).map_err(|e| with_log(vec![e.to_string()]))
-        } else {
-            let last = send(&request).map_err(|e| with_log(vec![e.to_string()]))?;
-            Ok(Followed::once(last))
-        }
+    let exchange = || {
+        let followed = match case.follow_redirects {
+            true => follow(&request, base, &send),
+            false => send(&request).map(Followed::once),
+        };
+        followed.map_err(|e| with_log(vec![e.to_string()]))
     };
     let first = exchange()?;
     let mut failures = first.problems.clone();
