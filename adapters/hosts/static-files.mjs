@@ -1,4 +1,4 @@
-// Static file serving shared by our hosts (node-middleware.mjs, vercel.mjs): part of
+// Static file serving shared by our hosts (node-middleware.mjs, vercel.mjs, netlify.mjs): part of
 // astro-conform, not of any adapter.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -15,10 +15,11 @@ const TYPES = {
 
 /**
  * The regular file under `root` for a request path, or null: `/x/` -> x/index.html;
- * `/x` -> x, then x/index.html. Malformed escapes, NUL bytes and paths that would leave
+ * `/x` -> x, then x/index.html (then x.html with `{ htmlExtension: true }`, as Netlify
+ * serves `about.html` at /about). Malformed escapes, NUL bytes and paths that would leave
  * `root` find nothing.
  */
-export async function staticFile(root, url) {
+export async function staticFile(root, url, { htmlExtension = false } = {}) {
   let path;
   try {
     path = decodeURIComponent(url.split('?')[0]);
@@ -26,7 +27,9 @@ export async function staticFile(root, url) {
     return null;
   }
   if (!path.startsWith('/') || path.includes('\0')) return null;
-  for (const candidate of path.endsWith('/') ? [path + 'index.html'] : [path, path + '/index.html']) {
+  const candidates = path.endsWith('/') ? [path + 'index.html'] : [path, path + '/index.html'];
+  if (htmlExtension && !path.endsWith('/')) candidates.push(path + '.html');
+  for (const candidate of candidates) {
     const file = resolve(root, '.' + candidate);
     if (!file.startsWith(root + sep)) continue;
     const info = await stat(file).catch(() => null);

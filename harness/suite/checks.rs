@@ -14,9 +14,18 @@ use super::failure::{Failure, mismatches};
 use super::snapshot::assert_snapshot;
 
 /// What the rules model predicts for a fixture built with `adapter`.
-fn model_prediction(fixture: &Fixture, adapter: &Adapter) -> Result<model::Prediction, Failure> {
-    let project = model::Project::read(&fixture.dir)
+/// `resolved_format` is `build.format` after the integrations' config hooks, when the build
+/// reported it: an adapter may override the config's (@astrojs/vercel forces `directory`).
+fn model_prediction(
+    fixture: &Fixture,
+    adapter: &Adapter,
+    resolved_format: Option<model::BuildFormat>,
+) -> Result<model::Prediction, Failure> {
+    let mut project = model::Project::read(&fixture.dir)
         .map_err(|e| Failure::Mismatches(vec![format!("model: {e}")]))?;
+    if let Some(format) = resolved_format {
+        project.build_format = format;
+    }
     // The harness adds an adapter unless the fixture builds without one.
     let assumed = (!adapter.is_none()).then_some(true);
     Ok(model::predict(&project, assumed))
@@ -83,10 +92,12 @@ pub fn model_mismatches(prediction: &model::Prediction, actual: &Classification)
 pub(super) fn check_routes(
     fixture: &Fixture,
     adapter: &Adapter,
+    build: &Build,
     classification: &Classification,
     snapshot: (&Path, &str),
 ) -> Result<(), Failure> {
-    let mut failures = model_mismatches(&model_prediction(fixture, adapter)?, classification);
+    let prediction = model_prediction(fixture, adapter, build.probe.build_format)?;
+    let mut failures = model_mismatches(&prediction, classification);
     failures.extend(routes_mismatches(fixture, classification));
     if let Err(e) = assert_snapshot(snapshot.0, snapshot.1, &classification.listing(false)) {
         failures.push(e.to_string());
@@ -153,7 +164,7 @@ pub(super) fn check_build_error(
             build.log_tail()
         ));
     }
-    let predicted = model_prediction(fixture, adapter)?.build_error;
+    let predicted = model_prediction(fixture, adapter, None)?.build_error;
     if predicted != Some(expected) {
         failures.push(format!(
             "model: the case expects the build to fail with {expected}, the model predicts {}",

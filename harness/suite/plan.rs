@@ -247,7 +247,7 @@ fn known_deviation(
     let Check::Http(i) = check else {
         return None;
     };
-    let (tag, reason) = profile.tag_deviation(&fixture.case.requests[i].get_ref().tags)?;
+    let (tag, reason) = profile.tag_deviation(&fixture.case.requests[i].get_ref().behaviours())?;
     Some(KnownDeviation {
         reason: reason.to_string(),
         tag: Some(tag),
@@ -282,7 +282,9 @@ fn fixture_trials(
             _ => None,
         });
         let lacking = match (adapter, check) {
-            (Some(p), Check::Http(i)) => p.lacking(&fixture.case.requests[i].get_ref().tags),
+            (Some(p), Check::Http(i)) => {
+                p.lacking(&fixture.case.requests[i].get_ref().behaviours())
+            }
             _ => None,
         };
         out.push(Trial {

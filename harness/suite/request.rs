@@ -17,6 +17,9 @@ pub struct Target<'a> {
     pub client_dir: Option<PathBuf>,
     /// Time bound and body cap of each exchange.
     pub limits: http::Limits,
+    /// The runner's own transport errors (`serve.transport_errors`): a 5xx that shows one
+    /// is sent once more.
+    pub transport_errors: &'a [String],
 }
 
 /// A request check that failed: what was sent, what went wrong, and the server's log.
@@ -62,7 +65,24 @@ pub fn run_request(case: &RequestCase, target: &Target) -> Result<(), RequestFai
         })?;
     let client = http::client();
     let base = &target.base;
-    let send = |req: &Request| runtime.block_on(http::send(&client, base, req, target.limits));
+    let retried = std::cell::RefCell::new(Vec::new());
+    let send = |req: &Request| {
+        let once = || runtime.block_on(http::send(&client, base, req, target.limits));
+        let log_before = log_len(target.server_log);
+        let first = once()?;
+        match transport_error(target, log_before, &first) {
+            None => Ok(first),
+            Some(line) => {
+                let note = format!(
+                    "{} {}: sent once more after the runner's own transport error: {line}",
+                    req.method, req.path
+                );
+                eprintln!("astro-conform: {note}");
+                retried.borrow_mut().push(note);
+                once()
+            }
+        }
+    };
     let path = match (&case.path, &case.path_from) {
         (Some(path), _) => path.clone(),
         (None, Some(from)) => path_from_page(from, &send)
@@ -97,8 +117,34 @@ pub fn run_request(case: &RequestCase, target: &Target) -> Result<(), RequestFai
     if failures.is_empty() {
         Ok(())
     } else {
+        failures.extend(retried.take());
         Err(with_log(failures))
     }
+}
+
+fn log_len(log: &Path) -> u64 {
+    std::fs::metadata(log).map_or(0, |m| m.len())
+}
+
+/// The transport error a 5xx shows, in its body or in the log lines written since
+/// `log_before`, when it is one of the profile's `transport_errors`.
+fn transport_error(target: &Target, log_before: u64, answer: &http::Exchange) -> Option<String> {
+    if answer.status < 500 || target.transport_errors.is_empty() {
+        return None;
+    }
+    let log = std::fs::read(target.server_log).unwrap_or_default();
+    let new_lines = String::from_utf8_lossy(log.get(log_before as usize..).unwrap_or_default());
+    let body = answer.text();
+    new_lines
+        .lines()
+        .chain(body.lines())
+        .find(|line| {
+            target
+                .transport_errors
+                .iter()
+                .any(|e| line.contains(e.as_str()))
+        })
+        .map(|line| line.trim().to_string())
 }
 
 /// The last response of a redirect chain, and what went wrong following it.
@@ -296,5 +342,50 @@ mod tests {
             "{failures:?}"
         );
         assert!(failures[1].contains("different body (6 bytes) than the first (4 bytes)"));
+    }
+
+    #[test]
+    fn only_a_5xx_showing_a_listed_transport_error_counts_as_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("server.log");
+        std::fs::write(&log, "old: (failed after 1 attempt)\n").unwrap();
+        let listed = [
+            "(failed after 1 attempt)".to_string(),
+            "restarted mid-request".into(),
+        ];
+        let target = |errors| Target {
+            base: String::new(),
+            server_log: &log,
+            client_dir: None,
+            limits: http::Limits::default(),
+            transport_errors: errors,
+        };
+        let before = log_len(&log);
+        // Lines logged before the request do not count; a body that says so does.
+        assert_eq!(
+            transport_error(&target(&listed), before, &answer(500, None, "boom")),
+            None
+        );
+        let body = answer(503, None, "Your worker restarted mid-request.");
+        assert_eq!(
+            transport_error(&target(&listed), before, &body).as_deref(),
+            Some("Your worker restarted mid-request.")
+        );
+        std::fs::write(
+            &log,
+            "old: (failed after 1 attempt)\nPOST /x (failed after 1 attempt): lost\n",
+        )
+        .unwrap();
+        let lost = answer(500, None, "");
+        assert_eq!(
+            transport_error(&target(&listed), before, &lost).as_deref(),
+            Some("POST /x (failed after 1 attempt): lost")
+        );
+        // Not a 5xx, or a profile that lists none: never.
+        assert_eq!(
+            transport_error(&target(&listed), 0, &answer(200, None, "")),
+            None
+        );
+        assert_eq!(transport_error(&target(&[]), 0, &lost), None);
     }
 }

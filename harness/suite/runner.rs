@@ -13,6 +13,7 @@ use super::checks::{check_build_error, check_dist, check_routes};
 use super::failure::Failure;
 use super::plan::{Check, Outcome, Trial, Work};
 use super::request::{Target, run_request};
+use super::snapshot::with_quiet_snapshots;
 
 /// Runs trials; installs, builds and servers are made once and shared through its session.
 pub struct Runner {
@@ -83,7 +84,9 @@ impl Runner {
                 adapter: profile,
                 fixture,
                 check,
-            } => self.check(stack, profile.as_deref(), fixture, *check),
+            } => with_quiet_snapshots(trial.deviation.is_some(), || {
+                self.check(stack, profile.as_deref(), fixture, *check)
+            }),
         }
     }
 
@@ -108,7 +111,7 @@ impl Runner {
             Check::Routes => {
                 let classification = session.classified(&build)?;
                 let (dir, name) = snapshot(format!("{}__{}__routes", stack.name, fixture.name));
-                check_routes(fixture, &adapter, &classification, (&dir, &name))
+                check_routes(fixture, &adapter, &build, &classification, (&dir, &name))
             }
             Check::Dist => {
                 let (dir, name) = snapshot(format!(
@@ -126,8 +129,9 @@ impl Runner {
                 let target = Target {
                     base: server.base_url(),
                     server_log: &server.log,
-                    client_dir: Some(profile.static_dir(&build)),
+                    client_dir: build.client_dir().or(Some(profile.static_dir(&build))),
                     limits: http::Limits::default(),
+                    transport_errors: &profile.serve.transport_errors,
                 };
                 Ok(run_request(fixture.case.requests[i].get_ref(), &target)?)
             }

@@ -65,8 +65,9 @@ pub fn check(
                 let target = Target {
                     base: server.base_url(),
                     server_log: &server.log,
-                    client_dir: Some(profile.static_dir(&build)),
+                    client_dir: build.client_dir().or(Some(profile.static_dir(&build))),
                     limits: http::Limits::default(),
+                    transport_errors: &profile.serve.transport_errors,
                 };
                 Ok(run_request(request, &target)?)
             });

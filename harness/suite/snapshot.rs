@@ -23,6 +23,9 @@ pub struct SnapshotMismatch {
 /// Compares `value` with `<dir>/<name>.snap` through insta (so `cargo insta review`
 /// works); in CI (`CI` set) nothing is written and a missing snapshot fails.
 pub(crate) fn assert_snapshot(dir: &Path, name: &str, value: &str) -> Result<(), SnapshotMismatch> {
+    if !WRITE_NEW.with(std::cell::Cell::get) {
+        return compare_only(dir, name, value);
+    }
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(dir);
     settings.set_prepend_module_to_snapshot(false);
@@ -34,4 +37,57 @@ pub(crate) fn assert_snapshot(dir: &Path, name: &str, value: &str) -> Result<(),
         file: paths::relative_to(dir, &paths::project_root()).join(name),
         actual: value.to_string(),
     })
+}
+
+thread_local! {
+    /// False while judging a check a profile lists as a known deviation: its mismatch is
+    /// expected, so no `.snap.new` is written for review.
+    static WRITE_NEW: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// Runs `f` with snapshots compared only (nothing written) when `quiet`.
+pub(crate) fn with_quiet_snapshots<T>(quiet: bool, f: impl FnOnce() -> T) -> T {
+    let before = WRITE_NEW.with(|w| w.replace(!quiet));
+    let out = f();
+    WRITE_NEW.with(|w| w.set(before));
+    out
+}
+
+/// `value` against the body of `<dir>/<name>.snap` (after insta's `---` header), writing
+/// nothing.
+fn compare_only(dir: &Path, name: &str, value: &str) -> Result<(), SnapshotMismatch> {
+    let stored = std::fs::read_to_string(dir.join(format!("{name}.snap"))).unwrap_or_default();
+    let body = stored
+        .strip_prefix("---\n")
+        .and_then(|rest| rest.split_once("\n---\n"))
+        .map(|(_, body)| body);
+    if body.is_some_and(|b| b.trim_end() == value.trim_end()) {
+        return Ok(());
+    }
+    Err(SnapshotMismatch {
+        file: paths::relative_to(dir, &paths::project_root()).join(name),
+        actual: value.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_quiet_comparison_judges_like_insta_and_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("x.snap"),
+            "---\nsource: harness/suite/snapshot.rs\n---\n▶ a\n  └─ /a.html\n",
+        )
+        .unwrap();
+        with_quiet_snapshots(true, || {
+            assert!(assert_snapshot(dir.path(), "x", "▶ a\n  └─ /a.html").is_ok());
+            assert!(assert_snapshot(dir.path(), "x", "▶ a\n  └─ /a/index.html").is_err());
+            assert!(assert_snapshot(dir.path(), "missing", "▶ a").is_err());
+        });
+        let written: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
+        assert_eq!(written.len(), 1, "{written:?}");
+    }
 }

@@ -38,18 +38,18 @@ fn breaks(mutant: &str, trial: &Trial) -> bool {
             let e = &r.expect;
             e.built_file.is_some()
                 || e.varies == Some(false)
-                || r.tags.contains(&Tag::UnlistedStaticPath)
-                || r.tags.contains(&Tag::Prerendered404SkipsMiddleware)
+                || r.behaviours().contains(&Tag::UnlistedStaticPath)
+                || r.behaviours().contains(&Tag::Prerendered404SkipsMiddleware)
         }
         ("front-buffer-stream", Check::Http(i)) => {
-            // A buffered body is sent with a Content-Length, which an exact header set
-            // of a streamed response does not name.
             let e = &request(i).expect;
-            let names_no_length = e
-                .header_names
+            // One piece still satisfies `chunks.max`; only a `min` of 2 or more breaks.
+            let pieces = e
+                .chunks
                 .as_ref()
-                .is_some_and(|n| !n.iter().any(|n| n.eq_ignore_ascii_case("content-length")));
-            e.stream.is_some() || e.complete == Some(false) || names_no_length
+                .and_then(|c| c.min)
+                .is_some_and(|m| m >= 2);
+            e.stream.is_some() || e.complete == Some(false) || pieces
         }
         ("front-merge-cookies", Check::Http(i)) => {
             let e = &request(i).expect;
@@ -67,6 +67,14 @@ fn breaks(mutant: &str, trial: &Trial) -> bool {
                 || r.follow_redirects
         }
         ("front-head-405", Check::Http(i)) => request(i).method.eq_ignore_ascii_case("HEAD"),
+        ("front-drop-query", Check::Http(i)) => request(i).behaviours().contains(&Tag::Query),
+        ("front-drop-body", Check::Http(i)) => request(i).behaviours().contains(&Tag::RequestBody),
+        ("front-method-get", Check::Http(i)) => {
+            !["GET", "HEAD"].contains(&request(i).method.to_ascii_uppercase().as_str())
+        }
+        ("front-drop-cookies", Check::Http(i)) => {
+            request(i).behaviours().contains(&Tag::RequestCookie)
+        }
         ("front-error-200", Check::Http(i)) => request(i).expect.status.is_some_and(|s| s >= 500),
         ("front-trailing-slash-404", Check::Http(i)) => {
             let r = request(i);
@@ -134,6 +142,10 @@ fn each_mutant_fails_exactly_the_checks_it_breaks() {
         "front-trailing-slash-404",
         "front-head-405",
         "front-error-200",
+        "front-drop-query",
+        "front-drop-body",
+        "front-drop-cookies",
+        "front-method-get",
         "prerender-on-demand",
     ];
     let mut profiles = vec![Arc::new(adapter::find("node").unwrap())];

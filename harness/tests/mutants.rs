@@ -267,6 +267,7 @@ fn through(served: &Served, proxy: &MutantProxy, case: &RequestCase) -> Result<(
                 timeout: Duration::from_secs(1),
                 ..http::Limits::default()
             },
+            transport_errors: &[],
         },
     )
 }

@@ -105,6 +105,8 @@ pub struct ProbeReport {
     pub adapter: Option<String>,
     /// `outDir` of the resolved config, relative to the project root.
     pub out_dir: Option<String>,
+    /// `build.format` of the resolved config, after integrations changed it.
+    pub build_format: Option<crate::pipeline::model::BuildFormat>,
     /// From `astro:routes:resolved`; absent if the build stopped before.
     pub routes: Option<Vec<ProbeRoute>>,
     /// From `astro:build:done`; absent if the build failed.

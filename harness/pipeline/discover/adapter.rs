@@ -143,11 +143,33 @@ pub struct OutputSection {
     /// The folder of static files, relative to the project (e.g. `dist/client`).
     #[serde(rename = "static")]
     pub static_dir: String,
-    /// The server entry (or runner input) that must exist after the build.
-    pub entry: String,
+    /// The server entry (or runner input) that must exist after the build; a list names
+    /// the alternatives in order (e.g. a static-only build's config), the first found is
+    /// `{entry}`.
+    pub entry: Entries,
     /// Snapshot the output tree (`dist` check) for this adapter.
     #[serde(default)]
     pub snapshot: bool,
+}
+
+/// `output.entry`: one path, or alternatives in order.
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum Entries {
+    /// The one file.
+    One(String),
+    /// The first of these that exists.
+    FirstOf(Vec<String>),
+}
+
+impl Entries {
+    /// The paths, in order.
+    pub fn paths(&self) -> &[String] {
+        match self {
+            Entries::One(p) => std::slice::from_ref(p),
+            Entries::FirstOf(ps) => ps,
+        }
+    }
 }
 
 /// `[serve]`: how the built output is started.
@@ -174,6 +196,11 @@ pub struct ServeSection {
     /// `{url}` is the URL the deploy printed.
     #[serde(default)]
     pub cleanup: Option<Vec<String>>,
+    /// Text the serving program writes (to its log or in the body) when its own transport
+    /// lost a request, not the adapter: a 5xx with one of them is sent once more, and the
+    /// result says so.
+    #[serde(default)]
+    pub transport_errors: Vec<String>,
 }
 
 /// A loaded adapter profile.
@@ -322,9 +349,15 @@ impl Profile {
         })
     }
 
-    /// The server entry of a build, per `output.entry`.
+    /// The server entry of a build, per `output.entry`: the first alternative that exists,
+    /// else the first.
     pub fn entry(&self, build: &Build) -> PathBuf {
-        build.workdir.join(&self.output.entry)
+        let paths = self.output.entry.paths();
+        paths
+            .iter()
+            .map(|p| build.workdir.join(p))
+            .find(|p| p.exists())
+            .unwrap_or_else(|| build.workdir.join(paths.first().map_or("", |p| p.as_str())))
     }
 
     /// The static files of a build, per `output.static`.

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use crate::error::IoError;
 use regex::Regex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Astro's own flag match: the first line (anywhere in the file) that reads
 /// `export const prerender = true|false`, an optional `;`, any whitespace between.
@@ -143,7 +143,7 @@ pub struct Project {
 }
 
 /// `build.format`: how a prerendered page's file is named.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BuildFormat {
     /// `about/index.html`.

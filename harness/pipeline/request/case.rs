@@ -58,6 +58,18 @@ pub struct RequestCase {
     pub expect: Expect,
 }
 
+impl RequestCase {
+    /// The behaviours the request exercises: its `tags`, and `prerendered-page` when it
+    /// expects a `built_file`.
+    pub fn behaviours(&self) -> Vec<Tag> {
+        let mut tags = self.tags.clone();
+        if self.expect.built_file.is_some() && !tags.contains(&Tag::PrerenderedPage) {
+            tags.push(Tag::PrerenderedPage);
+        }
+        tags
+    }
+}
+
 /// The longest redirect chain `follow_redirects` follows before it reports a loop.
 pub const MAX_REDIRECTS: usize = 10;
 
@@ -92,11 +104,24 @@ pub enum Tag {
     Base,
     /// Prerendered pages are found under the file names `build.format` gives them.
     BuildFormat,
+    /// The answer is a page the build wrote (implied by `expect.built_file`).
+    PrerenderedPage,
+    /// A redirect from the config's `redirects` answers.
+    ConfigRedirect,
+    /// A page that throws on demand gets the prerendered custom 500 page.
+    PrerenderedErrorPage,
+    /// The answer depends on the request's query string (a server island's props travel
+    /// in it).
+    Query,
+    /// The answer depends on the request's body.
+    RequestBody,
+    /// The answer depends on a cookie the request sends.
+    RequestCookie,
 }
 
 impl Tag {
     /// Every tag, in declaration order.
-    pub const ALL: [Tag; 9] = [
+    pub const ALL: [Tag; 15] = [
         Tag::UnlistedStaticPath,
         Tag::Prerendered404SkipsMiddleware,
         Tag::NotFoundPage,
@@ -106,6 +131,12 @@ impl Tag {
         Tag::Streaming,
         Tag::Base,
         Tag::BuildFormat,
+        Tag::PrerenderedPage,
+        Tag::ConfigRedirect,
+        Tag::PrerenderedErrorPage,
+        Tag::Query,
+        Tag::RequestBody,
+        Tag::RequestCookie,
     ];
 
     /// The name written in case files and profiles.
@@ -120,6 +151,12 @@ impl Tag {
             Tag::Streaming => "streaming",
             Tag::Base => "base",
             Tag::BuildFormat => "build-format",
+            Tag::PrerenderedPage => "prerendered-page",
+            Tag::ConfigRedirect => "config-redirect",
+            Tag::PrerenderedErrorPage => "prerendered-error-page",
+            Tag::Query => "query",
+            Tag::RequestBody => "request-body",
+            Tag::RequestCookie => "request-cookie",
         }
     }
 

@@ -12,6 +12,10 @@
 //   trailing-slash-404  answers 404 for any path ending in "/" other than "/" itself
 //   head-405            answers every HEAD request with 405 Method Not Allowed
 //   error-200           answers every 5xx with 200 OK (an error page that looks like a page)
+//   drop-query          forwards the path without its query string
+//   drop-body           forwards a request without its body (and says it has none)
+//   drop-cookies        forwards a request without its Cookie header
+//   method-get          forwards every request other than HEAD as a GET, without its body
 // The child server shares this process group, so the harness stops both together.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
@@ -25,6 +29,10 @@ const MUTATIONS = [
   'trailing-slash-404',
   'head-405',
   'error-200',
+  'drop-query',
+  'drop-body',
+  'drop-cookies',
+  'method-get',
 ];
 if (!MUTATIONS.includes(mutation) || !entry) {
   console.error(`usage: node front.mjs <${MUTATIONS.join('|')}> <entry.mjs>`);
@@ -90,8 +98,18 @@ function forward(upstreamPort, req, res) {
     res.writeHead(405, { allow: 'GET, POST' }).end();
     return;
   }
+  const headers = { ...req.headers };
+  if (mutation === 'drop-cookies') delete headers.cookie;
+  const asGet = mutation === 'method-get' && req.method !== 'HEAD';
+  const dropBody = mutation === 'drop-body' || asGet;
+  if (dropBody) {
+    delete headers['content-length'];
+    delete headers['transfer-encoding'];
+    headers['content-length'] = '0';
+  }
+  const target = mutation === 'drop-query' ? path : req.url;
   const out = http.request(
-    { host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers },
+    { host: '127.0.0.1', port: upstreamPort, method: asGet ? 'GET' : req.method, path: target, headers },
     (upstream) => {
       let status = upstream.statusCode;
       let reason = upstream.statusMessage;
@@ -124,7 +142,12 @@ function forward(upstreamPort, req, res) {
     if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' }).end(`front: ${e.message}`);
     else res.destroy();
   });
-  req.pipe(out);
+  if (dropBody) {
+    req.resume();
+    out.end();
+  } else {
+    req.pipe(out);
+  }
 }
 
 // Listen first, so the port the harness chose is held from the start (another server's

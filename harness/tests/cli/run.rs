@@ -81,7 +81,7 @@ fn an_unknown_adapter_is_named_with_the_known_ones() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr.contains("unknown adapter `nodee`"), "{stderr}");
     assert!(
-        stderr.contains("cloudflare, deno, node, node-bun"),
+        stderr.contains("cloudflare, deno, netlify, node, node-bun"),
         "{stderr}"
     );
 }

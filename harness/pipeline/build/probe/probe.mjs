@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 export default function astroConformProbe() {
   const out = process.env.ASTRO_CONFORM_PROBE_OUT;
-  const report = { output: null, adapter: null, outDir: null, routes: null, build: null };
+  const report = { output: null, adapter: null, outDir: null, buildFormat: null, routes: null, build: null };
   let root = process.cwd();
   const save = () => {
     if (out) writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
@@ -23,6 +23,8 @@ export default function astroConformProbe() {
         report.output = config.output ?? null;
         report.adapter = config.adapter?.name ?? null;
         report.outDir = relative(root, fileURLToPath(config.outDir));
+        // After every integration's updateConfig: an adapter may override it.
+        report.buildFormat = config.build?.format ?? null;
         save();
       },
       'astro:routes:resolved': ({ routes }) => {

@@ -20,6 +20,9 @@ pub(super) fn check_values(raw: &ProfileFile) -> Result<(), (String, String)> {
     if raw.serve.command.is_empty() {
         return Err(("command".into(), "`serve.command` is empty".into()));
     }
+    if raw.output.entry.paths().is_empty() {
+        return Err(("entry".into(), "`output.entry` lists no path".into()));
+    }
     let strings = raw
         .serve
         .command
