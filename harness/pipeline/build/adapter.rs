@@ -10,6 +10,8 @@ pub enum Adapter {
         name: String,
         import: String,
         expression: String,
+        /// Environment for `astro build`; `{project}` is the workdir.
+        build_env: Vec<(String, String)>,
     },
 }
 
@@ -20,6 +22,23 @@ impl Adapter {
             name: name.to_string(),
             import: import.trim().to_string(),
             expression: expression.trim().to_string(),
+            build_env: Vec::new(),
+        }
+    }
+
+    /// The same adapter, built with this environment added (`{project}`: the workdir).
+    pub fn with_build_env(mut self, env: Vec<(String, String)>) -> Self {
+        if let Adapter::Added { build_env, .. } = &mut self {
+            *build_env = env;
+        }
+        self
+    }
+
+    /// The environment `astro build` gets beside the harness's own.
+    pub(super) fn build_env(&self) -> &[(String, String)] {
+        match self {
+            Adapter::None => &[],
+            Adapter::Added { build_env, .. } => build_env,
         }
     }
 

@@ -141,6 +141,10 @@ fn cache_key(req: &BuildRequest, files: &[PathBuf]) -> Result<String, BuildError
         .add("stack", req.stack.key.as_bytes())
         .add("adapter import", req.adapter.import().as_bytes())
         .add("adapter", req.adapter.expression().as_bytes())
+        .add(
+            "build env",
+            format!("{:?}", req.adapter.build_env()).as_bytes(),
+        )
         .add("probe", PROBE_SOURCE.as_bytes())
         .add("wrapper", wrapper_config(Some("x"), req.adapter).as_bytes());
     for file in files {
@@ -220,6 +224,9 @@ fn run_build(req: &BuildRequest, files: &[PathBuf], workdir: &Path) -> Result<Bu
         .env("ASTRO_TELEMETRY_DISABLED", "1")
         .env("NO_COLOR", "1")
         .env("ASTRO_CONFORM_PROBE_OUT", harness.join("probe.json"));
+    for (key, value) in req.adapter.build_env() {
+        cmd.env(key, value.replace("{project}", &workdir.to_string_lossy()));
+    }
     let status =
         process::run_logged(&mut cmd, &log_path, build_timeout()).map_err(
             |source| match source {

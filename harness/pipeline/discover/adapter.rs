@@ -134,6 +134,10 @@ pub struct ConfigSection {
     pub import: String,
     /// The expression placed in the config's `adapter` field.
     pub adapter: String,
+    /// Environment added to `astro build`'s (`{project}` is the build's workdir), e.g. to
+    /// keep a tool's config files in the workdir.
+    #[serde(default)]
+    pub build_env: BTreeMap<String, String>,
 }
 
 /// `[output]`: where the build lands.
@@ -322,7 +326,8 @@ impl Profile {
         } else {
             return None;
         };
-        Some(Adapter::new(&self.name, &self.config.import, &expression))
+        let env = self.config.build_env.clone().into_iter().collect();
+        Some(Adapter::new(&self.name, &self.config.import, &expression).with_build_env(env))
     }
 
     /// Why this profile does not run on `stack`, if it does not.

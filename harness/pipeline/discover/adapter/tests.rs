@@ -167,3 +167,29 @@ fn unknown_adapter_lists_the_known_ones() {
     assert!(msg.contains("unknown adapter `nodee`"), "{msg}");
     assert!(msg.contains("node, node-bun, node-middleware"), "{msg}");
 }
+
+#[test]
+fn build_env_reaches_the_adapter_and_knows_only_project() {
+    let with = |value: &str| {
+        NODE.replace(
+            "adapter = \"node({ mode: 'standalone' })\"",
+            &format!("adapter = \"node()\"\nbuild_env = {{ XDG_CONFIG_HOME = \"{value}\" }}"),
+        )
+    };
+    let p = parse(&with("{project}/.xdg")).unwrap();
+    let adapter = p.adapter_with(&BTreeMap::new()).unwrap();
+    let Adapter::Added { build_env, .. } = adapter else {
+        panic!("no adapter")
+    };
+    assert_eq!(
+        build_env,
+        [("XDG_CONFIG_HOME".to_string(), "{project}/.xdg".to_string())]
+    );
+    // `{port}` exists only when serving; the build has none.
+    let msg = parse(&with("{port}")).unwrap_err().to_string();
+    assert!(
+        msg.contains("only the placeholder {project}, not `{port}`"),
+        "{msg}"
+    );
+    assert!(msg.starts_with("adapters/x.toml:6:"), "{msg}");
+}

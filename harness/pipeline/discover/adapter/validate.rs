@@ -37,13 +37,21 @@ pub(super) fn check_values(raw: &ProfileFile) -> Result<(), (String, String)> {
         ));
     }
     for s in strings {
-        if let Some(bad) = unknown_placeholder(s) {
+        if let Some(bad) = unknown_placeholder(s, &PLACEHOLDERS) {
             return Err((
                 s.clone(),
                 format!(
                     "unknown placeholder `{{{bad}}}` in `{s}`; known: {}",
                     PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(" ")
                 ),
+            ));
+        }
+    }
+    for value in raw.config.build_env.values() {
+        if let Some(bad) = unknown_placeholder(value, &["project"]) {
+            return Err((
+                value.clone(),
+                format!("`build_env` knows only the placeholder {{project}}, not `{{{bad}}}`"),
             ));
         }
     }
@@ -63,14 +71,14 @@ pub(super) fn check_values(raw: &ProfileFile) -> Result<(), (String, String)> {
     Ok(())
 }
 
-/// The first `{name}` in `s` that is not a known placeholder.
-fn unknown_placeholder(s: &str) -> Option<&str> {
+/// The first `{name}` in `s` that is not one of `known`.
+fn unknown_placeholder<'s>(s: &'s str, known: &[&str]) -> Option<&'s str> {
     let mut rest = s;
     while let Some(open) = rest.find('{') {
         let after = &rest[open + 1..];
         let close = after.find('}')?;
         let name = &after[..close];
-        if !PLACEHOLDERS.contains(&name) {
+        if !known.contains(&name) {
             return Some(name);
         }
         rest = &after[close + 1..];
