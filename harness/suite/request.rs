@@ -127,24 +127,30 @@ fn log_len(log: &Path) -> u64 {
 }
 
 /// The transport error a 5xx shows, in its body or in the log lines written since
-/// `log_before`, when it is one of the profile's `transport_errors`.
+/// `log_before`, when it is one of the profile's `transport_errors`. The runner may log it
+/// just after answering (wrangler does), so the log is read again for up to a second.
 fn transport_error(target: &Target, log_before: u64, answer: &http::Exchange) -> Option<String> {
     if answer.status < 500 || target.transport_errors.is_empty() {
         return None;
     }
-    let log = std::fs::read(target.server_log).unwrap_or_default();
-    let new_lines = String::from_utf8_lossy(log.get(log_before as usize..).unwrap_or_default());
-    let body = answer.text();
-    new_lines
-        .lines()
-        .chain(body.lines())
-        .find(|line| {
-            target
-                .transport_errors
-                .iter()
-                .any(|e| line.contains(e.as_str()))
-        })
-        .map(|line| line.trim().to_string())
+    let listed = |line: &&str| {
+        target
+            .transport_errors
+            .iter()
+            .any(|e| line.contains(e.as_str()))
+    };
+    if let Some(line) = answer.text().lines().find(listed) {
+        return Some(line.trim().to_string());
+    }
+    for _ in 0..10 {
+        let log = std::fs::read(target.server_log).unwrap_or_default();
+        let new_lines = String::from_utf8_lossy(log.get(log_before as usize..).unwrap_or_default());
+        if let Some(line) = new_lines.lines().find(listed) {
+            return Some(line.trim().to_string());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    None
 }
 
 /// The last response of a redirect chain, and what went wrong following it.
