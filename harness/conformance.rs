@@ -11,28 +11,23 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use astro_conform::paths;
 use astro_conform::pipeline::build::process;
 use astro_conform::pipeline::discover::adapter;
 use astro_conform::pipeline::install::stack;
 use astro_conform::suite::{self, Outcome};
+use astro_conform::{paths, settings};
 use libtest_mimic::{Arguments, Trial};
 
 fn list() -> Result<Vec<suite::Trial>, Box<dyn std::error::Error>> {
-    let names: Vec<String> = std::env::var("ASTRO_CONFORM_ADAPTERS")
-        .unwrap_or_else(|_| adapter::DEFAULT_PROFILES.join(","))
-        .split(',')
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect();
+    let settings = settings::load()?;
+    let names = match &settings.adapters {
+        Some(names) => names.clone(),
+        None => adapter::DEFAULT_PROFILES.map(String::from).to_vec(),
+    };
     let profiles: Vec<_> = adapter::select(&names)?.into_iter().map(Arc::new).collect();
     let all = stack::discover(&paths::stacks_dir())?;
     let stacks = suite::select_stacks(all, &[], &profiles)?;
-    let extra: Vec<_> = std::env::var_os("ASTRO_CONFORM_FIXTURES")
-        .map(|v| std::env::split_paths(&v).collect())
-        .unwrap_or_default();
-    let builtin = !std::env::var("ASTRO_CONFORM_NO_BUILTIN").is_ok_and(|v| v == "1");
-    let dirs = suite::fixture_dirs(&extra, builtin);
+    let dirs = suite::fixture_dirs(&settings.fixtures, !settings.no_builtin);
     Ok(suite::trials(&dirs, &stacks, &profiles)?)
 }
 

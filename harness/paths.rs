@@ -10,8 +10,8 @@ use std::sync::OnceLock;
 pub fn project_root() -> PathBuf {
     static ROOT: OnceLock<PathBuf> = OnceLock::new();
     ROOT.get_or_init(|| {
-        if let Some(home) = std::env::var_os("ASTRO_CONFORM_HOME") {
-            return absolute(PathBuf::from(home));
+        if let Some(home) = &crate::settings::get().home {
+            return absolute(home.clone());
         }
         let source = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         if runs_from_a_target_dir() && source.join("stacks").is_dir() {
@@ -74,8 +74,8 @@ pub fn snapshots_beside(fixtures: &Path) -> PathBuf {
 /// else `astro-conform` in the user's cache directory (`$XDG_CACHE_HOME` or `~/.cache` on
 /// Linux, `~/Library/Caches` on macOS), so `cargo clean` keeps the installs.
 pub fn cache_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("ASTRO_CONFORM_CACHE") {
-        return absolute(PathBuf::from(dir));
+    if let Some(dir) = &crate::settings::get().cache {
+        return absolute(dir.clone());
     }
     dirs::cache_dir()
         .unwrap_or_else(std::env::temp_dir)
@@ -84,7 +84,7 @@ pub fn cache_dir() -> PathBuf {
 
 /// True when `ASTRO_CONFORM_KEEP=1`: failed build workdirs are kept and their path printed.
 pub(crate) fn keep_workdirs() -> bool {
-    std::env::var("ASTRO_CONFORM_KEEP").is_ok_and(|v| v == "1")
+    crate::settings::get().keep
 }
 
 /// `path` relative to `base` when it lies below it, else `path` itself.

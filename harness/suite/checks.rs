@@ -1,8 +1,6 @@
 //! The build checks of a trial: the verified ▶/λ listing against the rules model, the
 //! case and the snapshot; the output tree; the expected build error.
 
-use std::path::Path;
-
 use crate::pipeline::build::{Adapter, Build};
 use crate::pipeline::classify::redact::Redactor;
 use crate::pipeline::classify::{Classification, Origin, buildlog, tree};
@@ -11,7 +9,7 @@ use crate::pipeline::model;
 use crate::pipeline::session::SessionError;
 
 use super::failure::{Failure, mismatches};
-use super::snapshot::assert_snapshot;
+use super::snapshot::SnapshotFile;
 
 /// What the rules model predicts for a fixture built with `adapter`.
 /// `resolved_format` is `build.format` after the integrations' config hooks, when the build
@@ -94,12 +92,12 @@ pub(super) fn check_routes(
     adapter: &Adapter,
     build: &Build,
     classification: &Classification,
-    snapshot: (&Path, &str),
+    snapshot: &SnapshotFile,
 ) -> Result<(), Failure> {
     let prediction = model_prediction(fixture, adapter, build.probe.build_format)?;
     let mut failures = model_mismatches(&prediction, classification);
     failures.extend(routes_mismatches(fixture, classification));
-    if let Err(e) = assert_snapshot(snapshot.0, snapshot.1, &classification.listing(false)) {
+    if let Err(e) = snapshot.compare(&classification.listing(false)) {
         failures.push(e.to_string());
     }
     mismatches(failures)
@@ -128,10 +126,11 @@ pub(super) fn routes_mismatches(fixture: &Fixture, classification: &Classificati
 }
 
 /// The `dist` check: the output tree against its snapshot.
-pub(super) fn check_dist(build: &Build, snapshot: (&Path, &str)) -> Result<(), Failure> {
+pub(super) fn check_dist(build: &Build, snapshot: &SnapshotFile) -> Result<(), Failure> {
     build.require_success().map_err(SessionError::from)?;
     let listing = tree::listing(&build.out_dir(), &Redactor::for_build(build, None));
-    assert_snapshot(snapshot.0, snapshot.1, &listing)
+    snapshot
+        .compare(&listing)
         .map_err(|e| Failure::Mismatches(vec![e.to_string()]))
 }
 

@@ -13,7 +13,7 @@ use super::checks::{check_build_error, check_dist, check_routes};
 use super::failure::Failure;
 use super::plan::{Check, Outcome, Trial, Work};
 use super::request::{Target, run_request};
-use super::snapshot::with_quiet_snapshots;
+use super::snapshot::{SnapshotFile, WritePolicy};
 
 /// Runs trials; installs, builds and servers are made once and shared through its session.
 pub struct Runner {
@@ -84,9 +84,14 @@ impl Runner {
                 adapter: profile,
                 fixture,
                 check,
-            } => with_quiet_snapshots(trial.deviation.is_some(), || {
-                self.check(stack, profile.as_deref(), fixture, *check)
-            }),
+            } => {
+                // A known deviation's mismatch is expected: nothing to review.
+                let policy = match trial.deviation {
+                    Some(_) => WritePolicy::Never,
+                    None => WritePolicy::Insta,
+                };
+                self.check(stack, profile.as_deref(), fixture, *check, policy)
+            }
         }
     }
 
@@ -96,6 +101,7 @@ impl Runner {
         profile: Option<&Profile>,
         fixture: &Fixture,
         check: Check,
+        policy: WritePolicy,
     ) -> Result<(), Failure> {
         let session = &self.session;
         let installed = session.installed(stack, profile)?;
@@ -106,21 +112,25 @@ impl Runner {
         };
         let build = session.build(&fixture.dir, &installed, &adapter)?;
         let dir = self.snapshot_dir.as_ref().unwrap_or(&fixture.snapshots);
-        let snapshot = |name: String| (dir.clone(), name);
+        let snapshot = |name: String| SnapshotFile {
+            dir: dir.clone(),
+            name,
+            policy,
+        };
         match check {
             Check::Routes => {
                 let classification = session.classified(&build)?;
-                let (dir, name) = snapshot(format!("{}__{}__routes", stack.name, fixture.name));
-                check_routes(fixture, &adapter, &build, &classification, (&dir, &name))
+                let snapshot = snapshot(format!("{}__{}__routes", stack.name, fixture.name));
+                check_routes(fixture, &adapter, &build, &classification, &snapshot)
             }
             Check::Dist => {
-                let (dir, name) = snapshot(format!(
+                let snapshot = snapshot(format!(
                     "{}__{}__{}__dist",
                     stack.name,
                     adapter.name(),
                     fixture.name
                 ));
-                check_dist(&build, (&dir, &name))
+                check_dist(&build, &snapshot)
             }
             Check::BuildError => check_build_error(fixture, &adapter, &build),
             Check::Http(i) => {

@@ -1,93 +1,184 @@
-//! Snapshots through insta, kept in a folder of the caller's choosing.
+//! Snapshots in insta's file format, kept in a folder of the caller's choosing: an explicit
+//! compare that returns a result, and a `.snap.new` written for `cargo insta review` only
+//! where the caller's policy allows it.
 
-use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
+
+use insta::internals::{SnapshotContents, TextSnapshotContents};
+use insta::{Snapshot, TextSnapshotKind};
 
 use crate::paths;
 
 /// A value that differs from its snapshot (or has none yet).
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "snapshot {}.snap does not match (or is new); the diff is printed above.\n\
-     Review with `cargo insta review`, or accept with `INSTA_UPDATE=always cargo test`.\nactual:\n{}",
+    "snapshot {}.snap {}{}\nactual:\n{}",
     file.display(),
+    if *missing { "does not exist yet" } else { "does not match" },
+    match pending {
+        Some(p) => format!(
+            "; wrote {} for review: `cargo insta review`, or accept with `INSTA_UPDATE=always`",
+            p.display()
+        ),
+        None => String::new(),
+    },
     actual.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
 )]
 pub struct SnapshotMismatch {
     /// The snapshot, without `.snap`, relative to the project root where it is inside.
     pub file: PathBuf,
+    /// True when there was no snapshot to compare with.
+    pub missing: bool,
+    /// The `.snap.new` written for review, if one was.
+    pub pending: Option<PathBuf>,
     /// The value compared.
     pub actual: String,
 }
 
-/// Compares `value` with `<dir>/<name>.snap` through insta (so `cargo insta review`
-/// works); in CI (`CI` set) nothing is written and a missing snapshot fails.
-pub(crate) fn assert_snapshot(dir: &Path, name: &str, value: &str) -> Result<(), SnapshotMismatch> {
-    if !WRITE_NEW.with(std::cell::Cell::get) {
-        return compare_only(dir, name, value);
+/// What a mismatch may write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WritePolicy {
+    /// Nothing: a known deviation's mismatch is expected.
+    Never,
+    /// What `INSTA_UPDATE` says (insta's defaults: `.snap.new` for review, nothing in CI).
+    Insta,
+}
+
+/// One snapshot file of a check: `<dir>/<name>.snap`, and what a mismatch may write.
+#[derive(Debug, Clone)]
+pub(crate) struct SnapshotFile {
+    pub(crate) dir: PathBuf,
+    pub(crate) name: String,
+    pub(crate) policy: WritePolicy,
+}
+
+impl SnapshotFile {
+    /// Compares `value` with this snapshot (see [`compare_snapshot`]).
+    pub(crate) fn compare(&self, value: &str) -> Result<(), SnapshotMismatch> {
+        compare_snapshot(&self.dir, &self.name, value, self.policy)
     }
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(dir);
-    settings.set_prepend_module_to_snapshot(false);
-    settings.set_omit_expression(true);
-    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        settings.bind(|| insta::assert_snapshot!(name, value));
-    }));
-    outcome.map_err(|_| SnapshotMismatch {
-        file: paths::relative_to(dir, &paths::project_root()).join(name),
-        actual: value.to_string(),
-    })
 }
 
-thread_local! {
-    /// False while judging a check a profile lists as a known deviation: its mismatch is
-    /// expected, so no `.snap.new` is written for review.
-    static WRITE_NEW: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+/// What insta's `INSTA_UPDATE` and `CI` ask for on a mismatch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Update {
+    Nothing,
+    Pending,
+    Accept,
 }
 
-/// Runs `f` with snapshots compared only (nothing written) when `quiet`.
-pub(crate) fn with_quiet_snapshots<T>(quiet: bool, f: impl FnOnce() -> T) -> T {
-    let before = WRITE_NEW.with(|w| w.replace(!quiet));
-    let out = f();
-    WRITE_NEW.with(|w| w.set(before));
-    out
+impl Update {
+    fn from_env() -> Self {
+        let in_ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
+        match std::env::var("INSTA_UPDATE").as_deref() {
+            Ok("always") => Update::Accept,
+            Ok("no") => Update::Nothing,
+            Ok("new") => Update::Pending,
+            _ if in_ci => Update::Nothing,
+            _ => Update::Pending,
+        }
+    }
 }
 
-/// `value` against the body of `<dir>/<name>.snap` (after insta's `---` header), writing
-/// nothing.
-fn compare_only(dir: &Path, name: &str, value: &str) -> Result<(), SnapshotMismatch> {
-    let stored = std::fs::read_to_string(dir.join(format!("{name}.snap"))).unwrap_or_default();
-    let body = stored
-        .strip_prefix("---\n")
-        .and_then(|rest| rest.split_once("\n---\n"))
-        .map(|(_, body)| body);
-    if body.is_some_and(|b| b.trim_end() == value.trim_end()) {
+/// Compares `value` with `<dir>/<name>.snap` as insta does (its normalisation of line
+/// endings and trailing space); on a mismatch writes what `policy` allows.
+pub(crate) fn compare_snapshot(
+    dir: &Path,
+    name: &str,
+    value: &str,
+    policy: WritePolicy,
+) -> Result<(), SnapshotMismatch> {
+    let update = match policy {
+        WritePolicy::Never => Update::Nothing,
+        WritePolicy::Insta => Update::from_env(),
+    };
+    compare_with(dir, name, value, update)
+}
+
+fn compare_with(
+    dir: &Path,
+    name: &str,
+    value: &str,
+    update: Update,
+) -> Result<(), SnapshotMismatch> {
+    let file = dir.join(format!("{name}.snap"));
+    let actual = TextSnapshotContents::new(value.to_string(), TextSnapshotKind::File);
+    let stored = Snapshot::from_file(&file).ok();
+    let stored_text = stored.as_ref().and_then(|s| match s.contents() {
+        SnapshotContents::Text(text) => Some(text),
+        SnapshotContents::Binary(_) => None,
+    });
+    if stored_text.is_some_and(|s| s.matches_latest(&actual)) {
         return Ok(());
     }
+    let pending = match update {
+        Update::Nothing => None,
+        Update::Pending => Some(file.with_extension("snap.new")),
+        Update::Accept => Some(file.clone()),
+    };
+    // A snapshot that cannot be written is still reported as a mismatch.
+    let pending = pending.filter(|p| std::fs::write(p, snap_file(value)).is_ok());
     Err(SnapshotMismatch {
         file: paths::relative_to(dir, &paths::project_root()).join(name),
+        missing: stored.is_none(),
+        pending: pending.filter(|p| p.extension().is_some_and(|e| e == "new")),
         actual: value.to_string(),
     })
+}
+
+/// A `.snap` file's text: insta's header, then the value.
+fn snap_file(value: &str) -> String {
+    format!(
+        "---\nsource: harness/suite/snapshot.rs\n---\n{}\n",
+        value.trim_end()
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn files(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
     #[test]
-    fn a_quiet_comparison_judges_like_insta_and_writes_nothing() {
+    fn a_comparison_judges_like_insta_and_a_deviation_writes_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("x.snap"),
-            "---\nsource: harness/suite/snapshot.rs\n---\n▶ a\n  └─ /a.html\n",
-        )
-        .unwrap();
-        with_quiet_snapshots(true, || {
-            assert!(assert_snapshot(dir.path(), "x", "▶ a\n  └─ /a.html").is_ok());
-            assert!(assert_snapshot(dir.path(), "x", "▶ a\n  └─ /a/index.html").is_err());
-            assert!(assert_snapshot(dir.path(), "missing", "▶ a").is_err());
-        });
-        let written: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
-        assert_eq!(written.len(), 1, "{written:?}");
+        std::fs::write(dir.path().join("x.snap"), snap_file("▶ a\n  └─ /a.html")).unwrap();
+        let never = WritePolicy::Never;
+        assert!(compare_snapshot(dir.path(), "x", "▶ a\n  └─ /a.html\n", never).is_ok());
+        let e = compare_snapshot(dir.path(), "x", "▶ a\n  └─ /a/index.html", never).unwrap_err();
+        assert!(!e.missing && e.pending.is_none(), "{e}");
+        let e = compare_snapshot(dir.path(), "missing", "▶ a", never).unwrap_err();
+        assert!(e.missing, "{e}");
+        assert_eq!(files(dir.path()), ["x.snap"]);
+    }
+
+    #[test]
+    fn a_pending_snapshot_is_one_insta_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("y.snap");
+        std::fs::write(&file, snap_file("old")).unwrap();
+        let e = compare_with(dir.path(), "y", "new\nlines", Update::Pending).unwrap_err();
+        assert_eq!(
+            e.pending.as_deref(),
+            Some(file.with_extension("snap.new").as_path())
+        );
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), snap_file("old"));
+        let read = Snapshot::from_file(&file.with_extension("snap.new")).unwrap();
+        let SnapshotContents::Text(text) = read.contents() else {
+            panic!("text")
+        };
+        assert!(text.matches_latest(&TextSnapshotContents::new(
+            "new\nlines".into(),
+            TextSnapshotKind::File
+        )));
     }
 }

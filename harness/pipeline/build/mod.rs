@@ -156,11 +156,7 @@ fn cache_key(req: &BuildRequest, files: &[PathBuf]) -> Result<String, BuildError
 }
 
 fn build_timeout() -> Duration {
-    let secs = std::env::var("ASTRO_CONFORM_BUILD_TIMEOUT")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(300);
-    Duration::from_secs(secs)
+    crate::settings::get().build_timeout
 }
 
 /// Refuses a folder that has neither an Astro config nor `src/pages`.

@@ -47,3 +47,42 @@ fn a_folder_that_is_not_a_project_is_refused_before_anything_runs() {
     fs::write(dir.path().join("astro.config.ts"), "export default {}").unwrap();
     check_project(dir.path()).unwrap();
 }
+
+/// The probe's hash finder, run by the machine's `node`: the hash is found by the
+/// bundler's pattern, whatever its letters, and a name without `[hash]` is left alone.
+#[test]
+fn the_probe_finds_a_hash_by_the_bundlers_pattern_not_by_its_letters() {
+    let dir = tempfile::tempdir().unwrap();
+    let probe = dir.path().join("probe.mjs");
+    fs::write(&probe, PROBE_SOURCE).unwrap();
+    let script = r#"
+const { redactHash } = await import(process.argv[1]);
+const cases = [
+  ['chunks/[name]_[hash].mjs', 'chunks/explicit-false_nkiupir-.mjs'],
+  ['chunks/[name]_[hash].mjs', 'chunks/_id__DLnqq_Pr.mjs'],
+  ['_astro/[name].[hash][extname]', '_astro/index.DdF3x2Kq.css'],
+  ['[name].[hash:10].js', 'a.b.0123456789.js'],
+  ['[name].mjs', 'noop-entrypoint.mjs'],
+  ['chunks/[name]_[hash].mjs', 'pages/other.mjs'],
+];
+console.log(JSON.stringify(cases.map(([p, f]) => redactHash(p, f))));
+"#;
+    let out = std::process::Command::new("node")
+        .args(["--input-type=module", "-e", script])
+        .arg(url_of(&probe))
+        .output()
+        .expect("node runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        r#"["chunks/explicit-false_[hash].mjs","chunks/_id__[hash].mjs","_astro/index.[hash].css","a.b.[hash].js",null,null]"#
+    );
+}
+
+fn url_of(path: &Path) -> String {
+    format!("file://{}", path.display())
+}

@@ -111,6 +111,10 @@ pub struct ProbeReport {
     pub routes: Option<Vec<ProbeRoute>>,
     /// From `astro:build:done`; absent if the build failed.
     pub build: Option<ProbeBuild>,
+    /// From the bundler: each written file's basename whose name pattern has a content
+    /// hash, mapped to that basename with the hash as `[hash]`.
+    #[serde(default)]
+    pub hashed_names: std::collections::BTreeMap<String, String>,
 }
 
 /// One route as `astro:routes:resolved` reports it.

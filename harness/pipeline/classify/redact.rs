@@ -1,8 +1,10 @@
 //! Redaction of volatile parts (temp paths, clock times, durations, ports, content
 //! hashes) by an ordered pipeline of named steps, so listings and snapshots are byte-identical
-//! for identical inputs.
+//! for identical inputs. Content hashes are never guessed from the characters of a name:
+//! the probe learns each hashed file name from the bundler's own name pattern.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::LazyLock;
 
@@ -52,12 +54,17 @@ pub(crate) const STEPS: &[Step] = &[
 pub struct Redactor {
     /// (path, placeholder), longest path first.
     paths: Vec<(String, String)>,
+    /// Hashed file basenames the build wrote, each with its hash as `[hash]`.
+    hashed_names: BTreeMap<String, String>,
 }
 
 impl Redactor {
-    /// Hides the build's workdir (as `[project]`) and the stack's `node_modules`.
+    /// Hides the build's workdir (as `[project]`), the stack's `node_modules` and the
+    /// content hashes of the files the build wrote.
     pub fn for_build(build: &Build, stack: Option<&InstalledStack>) -> Self {
-        let r = Self::default().with_path(&build.workdir, "[project]");
+        let r = Self::default()
+            .with_path(&build.workdir, "[project]")
+            .with_hashed_names(build.probe.hashed_names.clone());
         match stack {
             Some(s) => r.with_path(&s.node_modules, "[node_modules]"),
             None => r,
@@ -77,6 +84,13 @@ impl Redactor {
             }
         }
         self.paths.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
+        self
+    }
+
+    /// Hides the hashes of these file basenames (name → name with `[hash]`), as the
+    /// probe learned them from the bundler.
+    pub fn with_hashed_names(mut self, names: BTreeMap<String, String>) -> Self {
+        self.hashed_names.extend(names);
         self
     }
 
@@ -139,24 +153,20 @@ fn ports(text: &str, _: &Redactor) -> String {
     replace(&RE, text, "$1:[port]")
 }
 
-fn content_hashes(text: &str, _: &Redactor) -> String {
-    // Vite/Rollup names chunks `name_HASH.mjs` (server) or `name.HASH.css` (client); the
-    // hash is 8 characters of base64url. Requiring a digit or capital spares plain words.
-    static RE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"([._])([A-Za-z0-9_-]{8})(\.(?:mjs|cjs|js|css|map|wasm|svg|png|jpe?g|webp|avif|woff2?))\b").unwrap()
-    });
-    RE.replace_all(text, |c: &regex::Captures| {
-        let hash = &c[2];
-        if hash
-            .chars()
-            .any(|ch| ch.is_ascii_digit() || ch.is_ascii_uppercase())
-        {
-            format!("{}[hash]{}", &c[1], &c[3])
-        } else {
-            c[0].to_string()
-        }
-    })
-    .into_owned()
+fn content_hashes(text: &str, r: &Redactor) -> String {
+    // Whole path components only: a learned name inside a longer one is another file.
+    static COMPONENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[^/\s]+").unwrap());
+    if r.hashed_names.is_empty() {
+        return text.to_string();
+    }
+    COMPONENT
+        .replace_all(text, |c: &regex::Captures| {
+            r.hashed_names
+                .get(&c[0])
+                .cloned()
+                .unwrap_or_else(|| c[0].to_string())
+        })
+        .into_owned()
 }
 
 #[cfg(test)]
@@ -215,13 +225,24 @@ mod tests {
     }
 
     #[test]
-    fn content_hashes_are_hidden_but_words_are_kept() {
+    fn learned_hashes_are_hidden_whatever_their_letters_and_words_are_kept() {
+        let names = [
+            ("explicit-false_nkiupir-.mjs", "explicit-false_[hash].mjs"),
+            ("index.DdF3x2Kq.css", "index.[hash].css"),
+        ];
+        let r = Redactor::default().with_hashed_names(
+            names
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect(),
+        );
         assert_eq!(
-            step(
+            r.apply_step(
                 "content-hashes",
-                "server/chunks/node_BJRjpa6s.mjs\nclient/_astro/index.DdF3x2Kq.css\nserver/noop-entrypoint.mjs\nserver/_template.mjs\nmanifest_Dj-Q_0g1.mjs"
-            ),
-            "server/chunks/node_[hash].mjs\nclient/_astro/index.[hash].css\nserver/noop-entrypoint.mjs\nserver/_template.mjs\nmanifest_[hash].mjs"
+                "server/chunks/explicit-false_nkiupir-.mjs\nclient/_astro/index.DdF3x2Kq.css\nserver/noop-entrypoint.mjs\nserver/chunks/manifest_abcdefgh.mjs\nx-explicit-false_nkiupir-.mjs"
+            )
+            .unwrap(),
+            "server/chunks/explicit-false_[hash].mjs\nclient/_astro/index.[hash].css\nserver/noop-entrypoint.mjs\nserver/chunks/manifest_abcdefgh.mjs\nx-explicit-false_nkiupir-.mjs"
         );
     }
 

@@ -41,7 +41,12 @@ mod tests {
             std::fs::write(p, "x").unwrap();
         }
         assert_eq!(
-            listing(dir.path(), &Redactor::default()),
+            listing(
+                dir.path(),
+                &Redactor::default().with_hashed_names(
+                    [("node_BJRjpa6s.mjs".into(), "node_[hash].mjs".into())].into()
+                )
+            ),
             "client/about/index.html\nclient/index.html\nserver/chunks/node_[hash].mjs\n"
         );
     }

@@ -71,11 +71,7 @@ pub enum ServeError {
 
 /// How long a server may take to answer its first connection.
 pub fn ready_timeout() -> Duration {
-    let secs = std::env::var("ASTRO_CONFORM_READY_TIMEOUT")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(30);
-    Duration::from_secs(secs)
+    crate::settings::get().ready_timeout
 }
 
 /// What to start. `{port}` in the arguments and environment values is replaced by the

@@ -72,11 +72,7 @@ pub fn install(
 }
 
 pub(super) fn install_timeout() -> Duration {
-    let secs = std::env::var("ASTRO_CONFORM_INSTALL_TIMEOUT")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(600);
-    Duration::from_secs(secs)
+    crate::settings::get().install_timeout
 }
 
 /// Whose lockfile an install uses, which decides what a failure tells the user to do.
