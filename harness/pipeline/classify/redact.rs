@@ -1,7 +1,8 @@
 //! Redaction of volatile parts (temp paths, clock times, durations, ports, content
 //! hashes) by an ordered pipeline of named steps, so listings and snapshots are byte-identical
-//! for identical inputs. Content hashes are never guessed from the characters of a name:
-//! the probe learns each hashed file name from the bundler's own name pattern.
+//! for identical inputs. Content hashes are learned, not guessed: the probe records each
+//! hashed file name from the bundler's own name pattern; only files no bundle named fall
+//! back to a guess from the name's characters.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -156,17 +157,36 @@ fn ports(text: &str, _: &Redactor) -> String {
 fn content_hashes(text: &str, r: &Redactor) -> String {
     // Whole path components only: a learned name inside a longer one is another file.
     static COMPONENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[^/\s]+").unwrap());
-    if r.hashed_names.is_empty() {
-        return text.to_string();
-    }
-    COMPONENT
+    let learned = COMPONENT
         .replace_all(text, |c: &regex::Captures| {
             r.hashed_names
                 .get(&c[0])
                 .cloned()
                 .unwrap_or_else(|| c[0].to_string())
         })
-        .into_owned()
+        .into_owned();
+    unlearned_hashes(&learned)
+}
+
+/// Files no bundle named (an adapter's own output, written after the bundler ran) have
+/// no learned name; for those alone, 8 base64url characters before a known extension
+/// count as a hash when one is a digit or a capital, which spares plain words.
+fn unlearned_hashes(text: &str) -> String {
+    static RE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"([._])([A-Za-z0-9_-]{8})(\.(?:mjs|cjs|js|css|map|wasm|svg|png|jpe?g|webp|avif|woff2?))\b").unwrap()
+    });
+    RE.replace_all(text, |c: &regex::Captures| {
+        let hash = &c[2];
+        if hash
+            .chars()
+            .any(|ch| ch.is_ascii_digit() || ch.is_ascii_uppercase())
+        {
+            format!("{}[hash]{}", &c[1], &c[3])
+        } else {
+            c[0].to_string()
+        }
+    })
+    .into_owned()
 }
 
 #[cfg(test)]
