@@ -45,6 +45,7 @@ fn main() -> ExitCode {
     let runner = Arc::new(suite::Runner::with_progress(|m| {
         eprintln!("astro-conform: {m}")
     }));
+    runner.plan(trials.iter().filter(|t| will_run(&args, t)));
     let trials = trials
         .into_iter()
         .map(|t| {
@@ -57,5 +58,29 @@ fn main() -> ExitCode {
             .with_ignored_flag(skipped)
         })
         .collect();
-    libtest_mimic::run(&args, trials).exit_code()
+    let conclusion = libtest_mimic::run(&args, trials);
+    if !args.list {
+        eprintln!("astro-conform: {}", runner.usage());
+    }
+    conclusion.exit_code()
+}
+
+/// Whether libtest-mimic will run `trial` with these arguments (its filter, `--skip`,
+/// `--exact`, `--ignored` and `--include-ignored`), so the runner knows which trials need
+/// each server.
+fn will_run(args: &Arguments, trial: &suite::Trial) -> bool {
+    let matches = |pattern: &str| match args.exact {
+        true => trial.name == pattern,
+        false => trial.name.contains(pattern),
+    };
+    let ignored = trial.skipped.is_some();
+    let by_flag = match (args.ignored, args.include_ignored) {
+        (_, true) => true,
+        (true, false) => ignored,
+        (false, false) => !ignored,
+    };
+    !args.list
+        && by_flag
+        && args.filter.as_deref().is_none_or(matches)
+        && !args.skip.iter().any(|s| matches(s))
 }

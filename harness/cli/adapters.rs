@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use astro_conform::error::IoError;
 use astro_conform::paths;
 use astro_conform::pipeline::discover::adapter;
 use astro_conform::pipeline::install::stack;
@@ -62,17 +63,18 @@ pub(crate) fn lock(args: &LockArgs) -> CliResult<ExitCode> {
         let stack = stack::find(&paths::stacks_dir(), name)?;
         let dir = profile.lock_dir(&stack);
         let manifest = profile.manifest(&stack)?;
-        std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(IoError::doing(format!("creating {}", dir.display())))?;
         let text = serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n";
         std::fs::write(dir.join("package.json"), text)
-            .map_err(|e| format!("writing {}: {e}", dir.display()))?;
+            .map_err(IoError::doing(format!("writing {}", dir.display())))?;
         let bar = spinner(format!("locking {} for {name} (npm)", profile.name));
         let status = std::process::Command::new(&tools.node.binary)
             .arg(paths::stacks_dir().join("relock.mjs"))
             .arg(&dir)
             .env("PATH", &tools.path_var)
             .status()
-            .map_err(|e| format!("cannot run relock.mjs: {e}"))?;
+            .map_err(IoError::doing("cannot run relock.mjs"))?;
         bar.finish_and_clear();
         if !status.success() {
             return Err(format!(

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
+use astro_conform::error::IoError;
 use astro_conform::pipeline::classify::{Classification, Mode, Origin, RouteType};
 use astro_conform::pipeline::request::case;
 use astro_conform::pipeline::request::http::{self, Request};
@@ -63,7 +64,8 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
     let answered = |path: &str| -> CliResult<(u16, Option<String>)> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
-            .build()?;
+            .build()
+            .map_err(IoError::doing("starting the HTTP runtime"))?;
         let client = http::client();
         let request = Request::get(path);
         let ex = runtime.block_on(http::send(
@@ -77,7 +79,8 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
     };
     let text = case_file(&classification, &answered)?;
     bar.finish_and_clear();
-    std::fs::write(&file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    std::fs::write(&file, text)
+        .map_err(IoError::doing(format!("cannot write {}", file.display())))?;
     println!(
         "wrote {}: run `astro-conform check {}`",
         file.display(),

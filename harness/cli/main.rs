@@ -4,6 +4,7 @@ mod adapters;
 mod bench;
 mod check;
 mod classify;
+mod exit;
 mod explain;
 mod init;
 mod load;
@@ -19,7 +20,14 @@ use astro_conform::pipeline::build::process;
 /// Builds real Astro projects and shows, per route, whether Astro prerendered it (▶) or
 /// renders it on demand (λ); runs the conformance suite of fixtures.
 #[derive(Parser)]
-#[command(name = "astro-conform", version, propagate_version = true)]
+#[command(
+    name = "astro-conform",
+    version,
+    propagate_version = true,
+    after_help = "Exit status (every command): 0 passed; 1 a check failed; 2 bad usage or a bad input\n\
+    file or ASTRO_CONFORM_* value; 3 the environment failed (Node, npm, an install, a server that\n\
+    never became ready, I/O). Each command's --help says what its 1 means."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -39,7 +47,8 @@ enum Command {
     /// files written.
     #[command(
         after_help = "Example:\n  astro-conform classify ./my-site --stack astro5\n\n\
-        Exit status: 0 listing printed; 1 the build failed or the sources disagree; 2 bad usage."
+        Exit status: 0 listing printed; 1 the build failed or the sources disagree; 2 bad usage\n\
+        or not a project; 3 the environment failed (Node, npm, an install, I/O)."
     )]
     Classify(classify::Args),
     /// Predict every route's ▶/λ from the project's files, say why, and lint them.
@@ -49,7 +58,7 @@ enum Command {
     /// `output` and `adapter`, and its `redirects`. Lints name a stable code, a file and
     /// line, and a one-line fix.
     #[command(
-        after_help = "Example:\n  astro-conform explain ./my-site --deny-warnings\n\n        Lints:\n          AC001 warning  a prerender flag that is not a literal (ignored by Astro)\n          AC002 warning  getStaticPaths on an on-demand route (ignored)\n          AC003 warning  a request-time API (Astro.cookies, Astro.request.headers, Astro.redirect, Astro.response, ...) in a prerendered route\n          AC004 error    an on-demand route, or output server, without an adapter (NoAdapterInstalled)\n          AC005 error    a server island without an adapter (NoAdapterInstalledServerIslands)\n          AC006 warning  an output setting that is not a literal\n          AC007 error    a prerendered dynamic page without getStaticPaths (GetStaticPathsRequired)\n\n        Exit status: 0 no errors (and no warnings with --deny-warnings); 1 otherwise; 2 bad usage."
+        after_help = "Example:\n  astro-conform explain ./my-site --deny-warnings\n\n        Lints:\n          AC001 warning  a prerender flag that is not a literal (ignored by Astro)\n          AC002 warning  getStaticPaths on an on-demand route (ignored)\n          AC003 warning  a request-time API (Astro.cookies, Astro.request.headers, Astro.redirect, Astro.response, ...) in a prerendered route\n          AC004 error    an on-demand route, or output server, without an adapter (NoAdapterInstalled)\n          AC005 error    a server island without an adapter (NoAdapterInstalledServerIslands)\n          AC006 warning  an output setting that is not a literal\n          AC007 error    a prerendered dynamic page without getStaticPaths (GetStaticPathsRequired)\n\n        Exit status: 0 no errors (and no warnings with --deny-warnings); 1 otherwise; 2 bad usage or not a project; 3 a file could not be read."
     )]
     Explain(explain::Args),
     /// Run the conformance suite through one or more adapters and print the matrix.
@@ -64,7 +73,10 @@ enum Command {
         after_help = "Examples:\n  astro-conform run\n  astro-conform run --adapter all\n  astro-conform run --adapter ./my-adapter.toml --stack astro7\n  astro-conform run --stack astro5 hybrid\n  astro-conform run --list\n\n\
         Adapters: the profiles in adapters/ (see `astro-conform adapters`), or a path to your own.\n\
         Snapshots live in snapshots/; review changes with `cargo insta review`.\n\n\
-        Exit status: 0 no failures (with --baseline: no regressions); 1 otherwise; 2 bad usage."
+        Exit status: 0 no failures (with --baseline: no regressions); 1 a trial failed (also one\n\
+        whose install, build or server failed: its message says which); 2 bad usage or a bad\n\
+        case.toml, profile or ASTRO_CONFORM_* value; 3 the environment failed before any trial\n\
+        (Node or npm missing, I/O)."
     )]
     Run(run::Args),
     /// Check a site: build it as it is and run the checks of its astro-conform.toml.
@@ -77,8 +89,9 @@ enum Command {
   astro-conform check
   astro-conform check ./my-site --adapter ./my-adapter.toml
 
-        Exit status: 0 every check passed; 1 a check failed, or the site could not be built
-        or served; 2 bad usage.")]
+        Exit status: 0 every check passed; 1 a check failed (also one whose build or server
+        failed); 2 bad usage or a bad astro-conform.toml; 3 the environment failed before any
+        check (Node or npm missing, an install, I/O).")]
     Check(check::Args),
     /// Write a first astro-conform.toml for a site, from what it does now.
     ///
@@ -119,7 +132,8 @@ enum Command {
     #[command(
         after_help = "Examples:\n  astro-conform load http://127.0.0.1:4321/ -c 16 -d 10\n  astro-conform load http://127.0.0.1:4321/api -c 8 --rate 2000 --json\n  astro-conform load http://127.0.0.1:4321/me -H 'cookie: name=Ada' --cpu 1\n\n\
         Latencies are kept in an HdrHistogram (1 µs to 10 min, 3 significant digits).\n\n\
-        Exit status: 0 at least one response was read; 1 none was (see the errors); 2 bad usage."
+        Exit status: 0 at least one response was read; 1 none was (see the errors); 2 bad usage;\n\
+        3 the load generator could not start (pinning, runtime)."
     )]
     Load(load::Args),
     /// Measure the render throughput of a project's routes, and decide with an A/B run
@@ -143,7 +157,9 @@ enum Command {
         --stack and --adapter: project=DIR, stack=NAME, adapter=NAME|PATH, and\n\
         env.NAME=VALUE for the server's environment.\n\n\
         Exit status: 0 measured (with --ab: nothing judged slower); 1 a route answered\n\
-        errors or non-2xx statuses, or (with --ab) a route was judged slower; 2 bad usage."
+        errors or non-2xx statuses, or (with --ab) a route was judged slower; 2 bad usage or a\n\
+        bad bench.toml; 3 the environment failed (Node, npm, a server, a measurement too noisy\n\
+        to trust)."
     )]
     Bench(bench::Args),
 }
@@ -158,6 +174,10 @@ fn main() -> ExitCode {
     }
     process::install_interrupt_handler();
     process::install_quiet_panic_hook();
+    if let Err(e) = astro_conform::settings::load() {
+        eprintln!("error: {e}");
+        return exit::Kind::Input.code();
+    }
     let result = match &cli.command {
         Command::Classify(args) => classify::run(args),
         Command::Explain(args) => explain::run(args),
@@ -179,9 +199,9 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
+        Err(error) => {
+            eprintln!("error: {error}");
+            error.kind.code()
         }
     }
 }

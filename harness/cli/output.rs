@@ -25,9 +25,9 @@ pub(crate) fn println_above(bar: &ProgressBar, line: &str) {
     }
 }
 
-/// What a command returns: its exit status, or the error to print (typed errors of the
-/// library pass through `?`; usage errors are plain messages).
-pub(crate) type CliResult<T> = Result<T, Box<dyn std::error::Error>>;
+/// What a command returns: its exit status, or the error to print and exit with (typed
+/// errors of the library pass through `?` with their kind; plain messages are usage errors).
+pub(crate) type CliResult<T> = Result<T, crate::exit::CliError>;
 
 /// A positive number of seconds from the flag `flag`.
 pub(crate) fn seconds(flag: &str, value: f64) -> CliResult<Duration> {

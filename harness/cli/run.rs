@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use astro_conform::error::IoError;
 use astro_conform::paths;
 use astro_conform::pipeline::discover::adapter::{self, Profile};
 use astro_conform::pipeline::install::stack;
@@ -93,9 +94,10 @@ pub(crate) fn run(opts: &Args) -> CliResult<ExitCode> {
         .report_dir
         .clone()
         .unwrap_or_else(|| paths::cache_dir().join("report"));
-    matrix
-        .write(&report_dir)
-        .map_err(|e| format!("cannot write the report to {}: {e}", report_dir.display()))?;
+    matrix.write(&report_dir).map_err(IoError::doing(format!(
+        "cannot write the report to {}",
+        report_dir.display()
+    )))?;
     println!(
         "astro-conform: reports written to {} (matrix.json, junit.xml, matrix.md, matrix.html)",
         report_dir.display()
@@ -122,8 +124,10 @@ fn profiles(names: &[String]) -> CliResult<Vec<Arc<Profile>>> {
 }
 
 fn read_baseline(path: &Path) -> CliResult<Matrix> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read the baseline {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path).map_err(IoError::doing(format!(
+        "cannot read the baseline {}",
+        path.display()
+    )))?;
     Ok(serde_json::from_str(&text)
         .map_err(|e| format!("the baseline {} is not a matrix.json: {e}", path.display()))?)
 }
@@ -155,6 +159,7 @@ fn judge_all(trials: &[Trial], jobs: Option<usize>) -> Vec<Outcome> {
     let printer = bar.clone();
     let runner =
         Runner::with_progress(move |m| println_above(&printer, &format!("astro-conform: {m}")));
+    runner.plan(trials);
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, Outcome)>> = Mutex::new(Vec::new());
     let jobs = jobs
@@ -179,6 +184,7 @@ fn judge_all(trials: &[Trial], jobs: Option<usize>) -> Vec<Outcome> {
         }
     });
     bar.finish_and_clear();
+    eprintln!("astro-conform: {}", runner.usage());
     drop(runner);
     let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
     results.sort_by_key(|(i, _)| *i);

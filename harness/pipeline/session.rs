@@ -1,9 +1,12 @@
 //! A session: the pipeline's stages (install → build → classify → serve), each done once
 //! per key and shared by everything that needs it during one run: `run`, `classify`,
-//! `bench`, the conformance target and the tests. Dropping the session stops its servers.
+//! `bench`, the conformance target and the tests. A server stops when it is released
+//! (the runner releases it after the last trial that needs it) or when the session is
+//! dropped.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use crate::pipeline::build::{self, Adapter, Build, BuildError, BuildFailed, BuildRequest};
@@ -66,6 +69,8 @@ pub struct Session {
     builds: Memo<BuildKey, Arc<Build>>,
     classifications: Memo<PathBuf, Classification>,
     servers: Memo<ServerKey, Arc<Server>>,
+    /// The most servers held at once.
+    peak_servers: AtomicUsize,
     progress: Option<Progress>,
 }
 
@@ -184,7 +189,8 @@ impl Session {
     }
 
     /// The server of a build under a profile, started as the profile says on first use
-    /// and shared; it is stopped when the session is dropped.
+    /// and shared; it is stopped when released ([`Session::release_server`]) and no caller
+    /// holds it any more, or when the session is dropped.
     pub fn server(
         &self,
         build: &Build,
@@ -195,13 +201,37 @@ impl Session {
         memo(&self.servers, key, || {
             build.require_success()?;
             check_entry(build, profile)?;
-            Server::start(&profile.launch(build, stack), profile.ready_timeout())
+            let server = Server::start(&profile.launch(build, stack), profile.ready_timeout())
                 .map(Arc::new)
                 .map_err(|source| SessionError::Serve {
                     adapter: profile.name.clone(),
                     source,
-                })
+                })?;
+            let held = self
+                .servers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .len();
+            self.peak_servers.fetch_max(held, Ordering::Relaxed);
+            Ok(server)
         })
+    }
+
+    /// Lets the server of `workdir` under the profile file `profile` stop (once no caller
+    /// holds it); a later [`Session::server`] starts a new one.
+    pub fn release_server(&self, workdir: &Path, profile: &Path) {
+        let key = (workdir.to_path_buf(), profile.to_path_buf());
+        let released = self
+            .servers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&key);
+        drop(released);
+    }
+
+    /// The most servers this session held at once (started or starting).
+    pub fn peak_servers(&self) -> usize {
+        self.peak_servers.load(Ordering::Relaxed)
     }
 }
 

@@ -16,7 +16,7 @@ pub use plan::{
     Check, KnownDeviation, Outcome, Status, Trial, Work, fixture_dirs, select_stacks, trials,
 };
 pub use request::{RequestFailure, Target, run_request};
-pub use runner::Runner;
+pub use runner::{Runner, Usage};
 pub use snapshot::SnapshotMismatch;
 
 #[cfg(test)]

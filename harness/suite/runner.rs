@@ -1,12 +1,16 @@
 //! The runner: the trials of a run on one shared [`Session`], and the judgement of each.
 
+use std::collections::BTreeMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use crate::pipeline::build::Adapter;
 use crate::pipeline::discover::adapter::Profile;
 use crate::pipeline::discover::case::Fixture;
 use crate::pipeline::install::stack::Stack;
 use crate::pipeline::request::http;
+use crate::pipeline::serve::memory::PeakSampler;
 use crate::pipeline::session::Session;
 
 use super::checks::{check_build_error, check_dist, check_routes};
@@ -16,10 +20,74 @@ use super::request::{Target, run_request};
 use super::snapshot::{SnapshotFile, WritePolicy};
 
 /// Runs trials; installs, builds and servers are made once and shared through its session.
+/// Once told the plan ([`Runner::plan`]), it stops each server after the last trial that
+/// needs it, so live servers stay near the number of trials running at once.
 pub struct Runner {
     session: Session,
     /// Compare every snapshot here instead of beside its fixture.
     snapshot_dir: Option<PathBuf>,
+    /// Per server a trial needs: how many planned trials still need it, and the session's
+    /// key of the server once one was asked for.
+    servers: Mutex<BTreeMap<ServerUse, PendingServer>>,
+    /// The run's memory, sampled from the plan on.
+    memory: Mutex<Option<PeakSampler>>,
+}
+
+/// The server an HTTP trial needs: its stack, its profile file and its fixture's folder.
+type ServerUse = (String, PathBuf, PathBuf);
+
+#[derive(Default)]
+struct PendingServer {
+    trials_left: usize,
+    /// The build's workdir and the profile file: the session's key.
+    session_key: Option<(PathBuf, PathBuf)>,
+}
+
+/// What a run used at its peak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Usage {
+    /// The most servers alive at once.
+    pub servers: usize,
+    /// The highest sampled resident memory of the harness and every process it started.
+    pub rss_kb: Option<u64>,
+}
+
+impl fmt::Display for Usage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let servers = match self.servers {
+            1 => "1 server".to_string(),
+            n => format!("{n} servers"),
+        };
+        match self.rss_kb {
+            Some(kb) => write!(
+                f,
+                "peak {servers} at once, {:.1} GB resident (the harness and every process it started)",
+                kb as f64 / 1e6
+            ),
+            None => write!(f, "peak {servers} at once"),
+        }
+    }
+}
+
+/// The server an HTTP trial needs, if it is one.
+fn server_use(trial: &Trial) -> Option<ServerUse> {
+    match &trial.work {
+        Work::Check {
+            stack,
+            adapter: Some(profile),
+            fixture,
+            check: Check::Http(_),
+        } => Some(server_use_of(stack, profile, fixture)),
+        _ => None,
+    }
+}
+
+fn server_use_of(stack: &Stack, profile: &Profile, fixture: &Fixture) -> ServerUse {
+    (
+        stack.name.clone(),
+        profile.file.clone(),
+        fixture.dir.clone(),
+    )
 }
 
 impl Default for Runner {
@@ -34,6 +102,57 @@ impl Runner {
         Self {
             session,
             snapshot_dir: None,
+            servers: Mutex::default(),
+            memory: Mutex::default(),
+        }
+    }
+
+    /// Tells the runner which trials will be judged, so that each server stops after the
+    /// last of them that needs it, and starts sampling the run's memory. A trial judged
+    /// but not planned still runs: its server is started again if it was stopped.
+    pub fn plan<'a>(&self, trials: impl IntoIterator<Item = &'a Trial>) {
+        let mut servers = self.servers.lock().unwrap_or_else(PoisonError::into_inner);
+        for key in trials.into_iter().filter_map(server_use) {
+            servers.entry(key).or_default().trials_left += 1;
+        }
+        self.memory
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_or_insert_with(PeakSampler::start);
+    }
+
+    /// The peak servers and memory so far.
+    pub fn usage(&self) -> Usage {
+        let memory = self.memory.lock().unwrap_or_else(PoisonError::into_inner);
+        Usage {
+            servers: self.session.peak_servers(),
+            rss_kb: memory.as_ref().and_then(PeakSampler::peak_kb),
+        }
+    }
+
+    /// Counts `trial` as done; stops its server when no planned trial needs it any more.
+    fn done(&self, trial: &Trial) {
+        let Some(key) = server_use(trial) else { return };
+        let mut servers = self.servers.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(pending) = servers.get_mut(&key) else {
+            return;
+        };
+        pending.trials_left = pending.trials_left.saturating_sub(1);
+        if pending.trials_left > 0 {
+            return;
+        }
+        let session_key = servers.remove(&key).and_then(|p| p.session_key);
+        drop(servers);
+        if let Some((workdir, profile)) = session_key {
+            self.session.release_server(&workdir, &profile);
+        }
+    }
+
+    /// Records the session's key of the server a planned trial asked for.
+    fn asked_for_server(&self, trial_server: ServerUse, workdir: &Path, profile: &Path) {
+        let mut servers = self.servers.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(pending) = servers.get_mut(&trial_server) {
+            pending.session_key = Some((workdir.to_path_buf(), profile.to_path_buf()));
         }
     }
 
@@ -55,6 +174,12 @@ impl Runner {
 
     /// Runs one trial and judges it against the adapter's known deviations.
     pub fn judge(&self, trial: &Trial) -> Outcome {
+        let outcome = self.judge_once(trial);
+        self.done(trial);
+        outcome
+    }
+
+    fn judge_once(&self, trial: &Trial) -> Outcome {
         if let Some(why) = &trial.skipped {
             return Outcome::NotApplicable(why.clone());
         }
@@ -135,6 +260,8 @@ impl Runner {
             Check::BuildError => check_build_error(fixture, &adapter, &build),
             Check::Http(i) => {
                 let profile = profile.ok_or(Failure::NoAdapter)?;
+                let server_use = server_use_of(stack, profile, fixture);
+                self.asked_for_server(server_use, &build.workdir, &profile.file);
                 let server = session.server(&build, &installed, profile)?;
                 let target = Target {
                     base: server.base_url(),

@@ -158,6 +158,7 @@ fn each_mutant_fails_exactly_the_checks_it_breaks() {
     paths::copy_dir(&paths::snapshots_dir(), snapshots.path()).unwrap();
     let runner = Runner::with_progress(|m| eprintln!("astro-conform: {m}"))
         .with_snapshot_dir(snapshots.path());
+    runner.plan(&trials);
     // Two workers, like `run -j 2`; the trials of one build share its server.
     let (a, b) = trials.split_at(trials.len() / 2);
     let run = |part: &[Trial]| part.iter().map(|t| runner.judge(t)).collect::<Vec<_>>();
@@ -170,6 +171,10 @@ fn each_mutant_fails_exactly_the_checks_it_breaks() {
     let pairs: Vec<_> = trials.iter().zip(outcomes.iter()).collect();
     let used: Vec<&Profile> = profiles.iter().map(|p| p.as_ref()).collect();
     let matrix = Matrix::new(&used, &pairs);
+    // Each server stopped after the last trial that needed it: two workers, two servers,
+    // for every profile × fixture of the matrix.
+    let usage = runner.usage();
+    assert!(usage.servers <= 2, "{usage}");
 
     let problems: Vec<String> = std::iter::once("node")
         .chain(mutants)

@@ -66,7 +66,7 @@ fn a_lockfile_without_its_packages_says_how_to_install_them() {
     );
     let out = astro_conform(&["classify", dir.path().to_str().unwrap()], &[]);
     let (_, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("package-lock.json"), "{stderr}");
     assert!(stderr.contains("`npm ci`"), "{stderr}");
     assert!(stderr.contains("--install"), "{stderr}");

@@ -23,7 +23,11 @@ fn init_writes_checks_that_pass_and_check_fails_when_the_site_changes() {
     let site = shop(root.path());
     let dir = site.to_str().unwrap();
     let out = astro_conform(&["check", dir, "--install"], &[]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "no astro-conform.toml is bad input"
+    );
     assert!(
         text(&out).1.contains("astro-conform init"),
         "{:?}",
@@ -87,7 +91,7 @@ fn a_bad_site_file_names_its_line_and_key() {
     );
     let out = astro_conform(&["check", root.path().to_str().unwrap()], &[]);
     let (_, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("astro-conform.toml:7:"), "{stderr}");
     assert!(stderr.contains("unknown field `stauts`"), "{stderr}");
 }

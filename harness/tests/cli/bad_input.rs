@@ -12,7 +12,7 @@ fn a_folder_that_is_not_an_astro_project_is_refused() {
     write(dir.path(), &[("README.md", "not astro\n")]);
     let out = astro_conform(&["classify", dir.path().to_str().unwrap()], &[]);
     let (_, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2), "bad input: {stderr}");
     assert!(stderr.contains("is not an Astro project"), "{stderr}");
 }
 
@@ -24,7 +24,7 @@ fn an_unknown_stack_is_named_with_the_known_ones() {
         &[],
     );
     let (_, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2), "bad usage: {stderr}");
     assert!(
         stderr.contains("unknown stack `astro9`; known stacks: astro5, astro6, astro7"),
         "{stderr}"
@@ -41,8 +41,26 @@ fn missing_node_and_npm_are_reported() {
         &[("PATH", empty.path().to_str().unwrap())],
     );
     let (_, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(3), "the environment: {stderr}");
     assert!(stderr.contains("`node` was not found on PATH"), "{stderr}");
+}
+
+#[test]
+fn a_bad_setting_is_named_with_what_it_takes_before_any_work() {
+    let _machine = crate::support::shared_machine();
+    let out = astro_conform(
+        &["run", "--list"],
+        &[("ASTRO_CONFORM_BUILD_TIMEOUT", "abc")],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "ASTRO_CONFORM_BUILD_TIMEOUT=\"abc\" is not valid: it takes a whole number of seconds"
+        ),
+        "{stderr}"
+    );
+    assert!(stdout.is_empty(), "{stdout}");
 }
 
 #[test]
@@ -62,7 +80,7 @@ fn an_unreachable_registry_fails_clearly_and_caches_nothing() {
         ],
     );
     let (_, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.status.code(), Some(3), "the environment: {stderr}");
     assert!(
         stderr.contains("`npm ci` for stack `astro5` failed"),
         "{stderr}"
@@ -185,7 +203,7 @@ fn bench_and_load_refuse_bad_input_before_measuring() {
     ] {
         let out = astro_conform(args, &[]);
         let (_, stderr) = text(&out);
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(2), "bad usage: {args:?}: {stderr}");
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
 }

@@ -230,7 +230,7 @@ fn explain_exits_by_severity_and_prints_json() {
     assert_eq!(codes, ["AC001", "AC004", "AC002", "AC003"]);
 
     let missing = astro_conform(&["explain", "/no/such/dir"], &[]);
-    assert_eq!(missing.status.code(), Some(1));
+    assert_eq!(missing.status.code(), Some(2));
     assert!(text(&missing).1.contains("is not an Astro project"));
 }
 

@@ -48,7 +48,7 @@ fn a_bad_profile_names_file_line_and_key() {
         &[],
     );
     let (_, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("mine.toml:"), "{stderr}");
     assert!(stderr.contains("unknown field `port`"), "{stderr}");
     // The line itself, with a caret under the key.

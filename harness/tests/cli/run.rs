@@ -78,7 +78,7 @@ fn an_unknown_adapter_is_named_with_the_known_ones() {
     let _machine = crate::support::shared_machine();
     let out = astro_conform(&["run", "--adapter", "nodee", "--list"], &[]);
     let (_, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("unknown adapter `nodee`"), "{stderr}");
     assert!(
         stderr.contains("cloudflare, deno, netlify, node, node-bun"),
@@ -224,6 +224,10 @@ fn outside_fixtures_run_with_their_snapshots_beside_them() {
     assert!(second.status.success(), "{stdout}{stderr}");
     assert!(stdout.contains("node: 3 pass, 0 fail"), "{stdout}");
     assert!(
+        stderr.contains("astro-conform: peak 1 server at once, "),
+        "{stderr}"
+    );
+    assert!(
         !stdout.contains("routing"),
         "built-in fixtures ran: {stdout}"
     );
@@ -252,7 +256,7 @@ fn an_outside_fixture_named_like_a_built_in_one_is_refused() {
         &[],
     );
     let (_, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains("two fixtures are named `routing`"),
         "{stderr}"
