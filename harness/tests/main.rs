@@ -6,6 +6,7 @@ mod support;
 mod ab;
 mod bite;
 mod cli;
+mod determinism;
 mod installed;
 mod load;
 mod matrix;
