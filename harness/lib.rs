@@ -13,6 +13,7 @@
 
 pub mod error;
 pub mod paths;
+pub mod project;
 pub mod settings;
 mod built_in;
 pub mod pipeline;

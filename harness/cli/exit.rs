@@ -180,7 +180,7 @@ impl Kinded for ProcessError {
 impl Kinded for BuildError {
     fn kind(&self) -> Kind {
         match self {
-            BuildError::NotAProject { .. } => Kind::Input,
+            BuildError::NotAProject(_) => Kind::Input,
             _ => Kind::Environment,
         }
     }

@@ -22,6 +22,7 @@ use std::time::Duration;
 use crate::error::IoError;
 use crate::pipeline::install::cache::{EntryLock, KeyHasher};
 use crate::pipeline::install::stack::InstalledStack;
+use crate::project::{NotAProject, find_config};
 use process::ProcessError;
 
 /// The probe integration's source, written into every workdir.
@@ -33,16 +34,6 @@ const BUILD_FORMAT: &str = "2";
 /// Folder inside the workdir for the harness's own files.
 pub(crate) const HARNESS_DIR: &str = ".astro-conform";
 
-/// Config file names Astro looks for, in its order.
-const CONFIG_NAMES: [&str; 6] = [
-    "astro.config.mjs",
-    "astro.config.js",
-    "astro.config.ts",
-    "astro.config.mts",
-    "astro.config.cjs",
-    "astro.config.cts",
-];
-
 /// Folders of a project that are outputs or caches, not inputs.
 const SKIPPED: [&str; 5] = ["node_modules", "dist", ".astro", ".git", HARNESS_DIR];
 
@@ -50,11 +41,8 @@ const SKIPPED: [&str; 5] = ["node_modules", "dist", ".astro", ".git", HARNESS_DI
 /// see [`Build::succeeded`]).
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    #[error(
-        "{} is not an Astro project: it has neither an astro.config.* file nor a src/pages folder",
-        dir.display()
-    )]
-    NotAProject { dir: PathBuf },
+    #[error(transparent)]
+    NotAProject(#[from] NotAProject),
     #[error("astro build of {project} timed out: {source}")]
     Timeout {
         project: String,
@@ -90,11 +78,6 @@ pub struct BuildRequest<'a> {
     pub adapter: &'a Adapter,
     /// Reuse a cached build of identical inputs.
     pub use_cache: bool,
-}
-
-/// The project's config file, if it has one.
-pub(crate) fn find_config(project: &Path) -> Option<&'static str> {
-    CONFIG_NAMES.into_iter().find(|n| project.join(n).is_file())
 }
 
 /// The wrapper config: the project's config plus the adapter (if it has none) and the probe.
@@ -161,11 +144,7 @@ fn build_timeout() -> Duration {
 
 /// Refuses a folder that has neither an Astro config nor `src/pages`.
 pub fn check_project(project: &Path) -> Result<(), BuildError> {
-    if find_config(project).is_none() && !project.join("src/pages").is_dir() {
-        return Err(BuildError::NotAProject {
-            dir: project.to_path_buf(),
-        });
-    }
+    crate::project::check(project)?;
     Ok(())
 }
 

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use crate::error::IoError;
+use crate::project::NotAProject;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
@@ -170,19 +171,11 @@ pub(super) fn read_build_format(config: &str) -> BuildFormat {
 /// Errors reading a project.
 #[derive(Debug, thiserror::Error)]
 pub enum RulesError {
-    #[error("{0} is not an Astro project: it has neither an astro.config.* nor src/pages")]
-    NotAProject(PathBuf),
+    #[error(transparent)]
+    NotAProject(#[from] NotAProject),
     #[error(transparent)]
     Io(#[from] IoError),
 }
-
-const CONFIG_NAMES: [&str; 5] = [
-    "astro.config.mjs",
-    "astro.config.js",
-    "astro.config.ts",
-    "astro.config.mts",
-    "astro.config.cjs",
-];
 
 pub(super) fn line_of(text: &str, offset: usize) -> usize {
     text[..offset].matches('\n').count() + 1
@@ -195,11 +188,8 @@ pub(super) fn read(path: &Path) -> Result<String, RulesError> {
 impl Project {
     /// Reads the config and every route file of `dir`.
     pub fn read(dir: &Path) -> Result<Self, RulesError> {
-        let config = CONFIG_NAMES.iter().find(|n| dir.join(n).is_file());
+        let config = crate::project::check(dir)?;
         let pages = dir.join("src/pages");
-        if config.is_none() && !pages.is_dir() {
-            return Err(RulesError::NotAProject(dir.to_path_buf()));
-        }
         let config_text = match config {
             Some(name) => read(&dir.join(name))?,
             None => String::new(),
