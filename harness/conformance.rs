@@ -45,42 +45,30 @@ fn main() -> ExitCode {
     let runner = Arc::new(suite::Runner::with_progress(|m| {
         eprintln!("astro-conform: {m}")
     }));
-    runner.plan(trials.iter().filter(|t| will_run(&args, t)));
-    let trials = trials
+    let mut planned = Vec::new();
+    let trials: Vec<Trial> = trials
         .into_iter()
         .map(|t| {
             let runner = runner.clone();
             let skipped = t.skipped.is_some();
-            Trial::test(t.name.clone(), move || match runner.judge(&t) {
+            let name = t.name.clone();
+            let suite_trial = t.clone();
+            let trial = Trial::test(name, move || match runner.judge(&t) {
                 Outcome::Pass | Outcome::Deviation { .. } | Outcome::NotApplicable(_) => Ok(()),
                 Outcome::Fail(message) | Outcome::StaleDeviation(message) => Err(message.into()),
             })
-            .with_ignored_flag(skipped)
+            .with_ignored_flag(skipped);
+            // The trials libtest-mimic will run: each server stops after the last of them.
+            if !args.list && !args.is_filtered_out(&trial) && !args.is_ignored(&trial) {
+                planned.push(suite_trial);
+            }
+            trial
         })
         .collect();
+    runner.plan(&planned);
     let conclusion = libtest_mimic::run(&args, trials);
     if !args.list {
         eprintln!("astro-conform: {}", runner.usage());
     }
     conclusion.exit_code()
-}
-
-/// Whether libtest-mimic will run `trial` with these arguments (its filter, `--skip`,
-/// `--exact`, `--ignored` and `--include-ignored`), so the runner knows which trials need
-/// each server.
-fn will_run(args: &Arguments, trial: &suite::Trial) -> bool {
-    let matches = |pattern: &str| match args.exact {
-        true => trial.name == pattern,
-        false => trial.name.contains(pattern),
-    };
-    let ignored = trial.skipped.is_some();
-    let by_flag = match (args.ignored, args.include_ignored) {
-        (_, true) => true,
-        (true, false) => ignored,
-        (false, false) => !ignored,
-    };
-    !args.list
-        && by_flag
-        && args.filter.as_deref().is_none_or(matches)
-        && !args.skip.iter().any(|s| matches(s))
 }
