@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use crate::pipeline::build::process;
 use crate::pipeline::request::case::{MAX_REDIRECTS, PathFrom, PathFromError, RequestCase};
 use crate::pipeline::request::expect;
-use crate::pipeline::request::http::{self, Request};
+use crate::pipeline::request::http::{self, HttpError, Request};
 
 /// Where a request case is sent.
 pub struct Target<'a> {
@@ -69,9 +69,9 @@ pub fn run_request(case: &RequestCase, target: &Target) -> Result<(), RequestFai
     let send = |req: &Request| {
         let once = || runtime.block_on(http::send(&client, base, req, target.limits));
         let log_before = log_len(target.server_log);
-        let first = once()?;
+        let first = once();
         match transport_error(target, log_before, &first) {
-            None => Ok(first),
+            None => first,
             Some(line) => {
                 let note = format!(
                     "{} {}: sent once more after the runner's own transport error: {line}",
@@ -126,11 +126,16 @@ fn log_len(log: &Path) -> u64 {
     std::fs::metadata(log).map_or(0, |m| m.len())
 }
 
-/// The transport error a 5xx shows, in its body or in the log lines written since
-/// `log_before`, when it is one of the profile's `transport_errors`. The runner may log it
-/// just after answering (wrangler does), so the log is read again for up to a second.
-fn transport_error(target: &Target, log_before: u64, answer: &http::Exchange) -> Option<String> {
-    if answer.status < 500 || target.transport_errors.is_empty() {
+/// The transport error a 5xx or a dropped connection shows, in the body or in the log lines
+/// written since `log_before`, when it is one of the profile's `transport_errors`. The
+/// runner may log it just after answering (wrangler does), so the log is read again for up
+/// to a second. A request with no answer in time (a hung server) is never one.
+fn transport_error(
+    target: &Target,
+    log_before: u64,
+    answer: &Result<http::Exchange, HttpError>,
+) -> Option<String> {
+    if target.transport_errors.is_empty() {
         return None;
     }
     let listed = |line: &&str| {
@@ -139,8 +144,15 @@ fn transport_error(target: &Target, log_before: u64, answer: &http::Exchange) ->
             .iter()
             .any(|e| line.contains(e.as_str()))
     };
-    if let Some(line) = answer.text().lines().find(listed) {
-        return Some(line.trim().to_string());
+    match answer {
+        Ok(answer) if answer.status < 500 => return None,
+        Ok(answer) => {
+            if let Some(line) = answer.text().lines().find(listed) {
+                return Some(line.trim().to_string());
+            }
+        }
+        Err(HttpError::Timeout { .. }) => return None,
+        Err(HttpError::Failed { .. }) => {}
     }
     for _ in 0..10 {
         let log = std::fs::read(target.server_log).unwrap_or_default();
@@ -369,10 +381,10 @@ mod tests {
         let before = log_len(&log);
         // Lines logged before the request do not count; a body that says so does.
         assert_eq!(
-            transport_error(&target(&listed), before, &answer(500, None, "boom")),
+            transport_error(&target(&listed), before, &Ok(answer(500, None, "boom"))),
             None
         );
-        let body = answer(503, None, "Your worker restarted mid-request.");
+        let body = Ok(answer(503, None, "Your worker restarted mid-request."));
         assert_eq!(
             transport_error(&target(&listed), before, &body).as_deref(),
             Some("Your worker restarted mid-request.")
@@ -382,16 +394,32 @@ mod tests {
             "old: (failed after 1 attempt)\nPOST /x (failed after 1 attempt): lost\n",
         )
         .unwrap();
-        let lost = answer(500, None, "");
+        let lost = Ok(answer(500, None, ""));
         assert_eq!(
             transport_error(&target(&listed), before, &lost).as_deref(),
             Some("POST /x (failed after 1 attempt): lost")
         );
-        // Not a 5xx, or a profile that lists none: never.
+        // A connection closed before the answer, with the runner's error in the log.
+        let dropped = Err(HttpError::Failed {
+            method: "POST".into(),
+            url: "/x".into(),
+            detail: "connection closed before message completed".into(),
+        });
         assert_eq!(
-            transport_error(&target(&listed), 0, &answer(200, None, "")),
+            transport_error(&target(&listed), before, &dropped).as_deref(),
+            Some("POST /x (failed after 1 attempt): lost")
+        );
+        // Not a 5xx, no answer in time, or a profile that lists none: never.
+        assert_eq!(
+            transport_error(&target(&listed), 0, &Ok(answer(200, None, ""))),
             None
         );
+        let hung = Err(HttpError::Timeout {
+            method: "POST".into(),
+            url: "/x".into(),
+            timeout: std::time::Duration::from_secs(1),
+        });
+        assert_eq!(transport_error(&target(&listed), before, &hung), None);
         assert_eq!(transport_error(&target(&[]), 0, &lost), None);
     }
 }
