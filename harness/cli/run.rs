@@ -51,6 +51,10 @@ pub(crate) struct Args {
     /// A previous matrix.json: fail only on checks that fail now but did not then.
     #[arg(long)]
     baseline: Option<PathBuf>,
+    /// Print a GitHub Actions `::error` annotation for each failure, on the line of the
+    /// case file that asked for the check (default: on when GITHUB_ACTIONS=true).
+    #[arg(long)]
+    annotations: bool,
 }
 
 /// Runs the selected trials and prints and writes the matrix.
@@ -84,6 +88,9 @@ pub(crate) fn run(opts: &Args) -> CliResult<ExitCode> {
     for (trial, outcome) in trials.iter().zip(&results) {
         if let Outcome::Fail(message) | Outcome::StaleDeviation(message) = outcome {
             eprintln!("\n---- {} ----\n{message}", trial.name);
+            if let Some(at) = &trial.asked_at {
+                eprintln!("asked for at {at}");
+            }
         }
     }
     let pairs: Vec<(&Trial, &Outcome)> = trials.iter().zip(results.iter()).collect();
@@ -102,6 +109,11 @@ pub(crate) fn run(opts: &Args) -> CliResult<ExitCode> {
         "astro-conform: reports written to {} (matrix.json, junit.xml, matrix.md, matrix.html)",
         report_dir.display()
     );
+    if opts.annotations || std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
+        for line in matrix.annotations() {
+            println!("{line}");
+        }
+    }
     let failed = match (&baseline, &opts.baseline) {
         (Some(baseline), Some(file)) => regressed(&matrix, baseline, file),
         _ => matrix.failed(),

@@ -53,6 +53,14 @@ fn testcase(out: &mut String, adapter: &str, row: &str, cell: &Cell) {
         xml_escape(adapter),
         xml_escape(row)
     );
+    if let Some(source) = &cell.source {
+        let _ = write!(
+            out,
+            " file=\"{}\" line=\"{}\"",
+            xml_escape(&source.file),
+            source.line
+        );
+    }
     let reason = xml_escape(cell.reason.as_deref().unwrap_or_default());
     let detail = xml_escape(cell.detail.as_deref().unwrap_or_default());
     let _ = match cell.status {

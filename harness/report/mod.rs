@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::Located;
 use crate::pipeline::discover::adapter::{Profile, Runner};
 use crate::suite::{Outcome, Trial};
 
@@ -58,6 +59,43 @@ pub struct Cell {
     /// The whole failure message, for failures and deviations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Where the case file asks for the check, for a failure or deviation that has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+}
+
+/// A place in a case file: the file (relative to the checkout for the built-in fixtures),
+/// 1-based line and column, and what was asked for there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub what: String,
+}
+
+impl From<&Located> for Source {
+    fn from(at: &Located) -> Self {
+        Source {
+            file: crate::paths::relative_to(&at.file, &crate::paths::project_root())
+                .display()
+                .to_string(),
+            line: at.line,
+            column: at.column,
+            what: at.message.clone(),
+        }
+    }
+}
+
+impl Cell {
+    /// The cell of `outcome`, pointing at `asked_at` when it failed or deviated.
+    fn of(outcome: &Outcome, asked_at: Option<&Located>) -> Self {
+        let mut cell = Cell::from(outcome);
+        if !matches!(cell.status, Status::Pass | Status::NotApplicable) {
+            cell.source = asked_at.map(Source::from);
+        }
+        cell
+    }
 }
 
 impl From<&Outcome> for Cell {
@@ -74,6 +112,7 @@ impl From<&Outcome> for Cell {
             status: outcome.status(),
             reason: reason.map(|r| one_line(r)),
             detail: detail.cloned(),
+            source: None,
         }
     }
 }
@@ -112,6 +151,20 @@ fn stale_tag_deviations(results: &[(&Trial, &Outcome)]) -> Vec<(String, String, 
             (format!("tag:{tag}"), adapter, stale)
         })
         .collect()
+}
+
+/// Escapes a workflow command's message (GitHub's rules: `%`, CR and LF).
+fn annotation_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a workflow command's property value (the message's rules, plus `:` and `,`).
+fn annotation_property(text: &str) -> String {
+    annotation_data(text)
+        .replace(':', "%3A")
+        .replace(',', "%2C")
 }
 
 /// The first informative line of a failure message, shortened.
@@ -163,7 +216,8 @@ impl Matrix {
                     row.insert(column.name.clone(), Cell::from(*outcome));
                 }
             } else {
-                row.insert(trial.adapter.clone(), Cell::from(*outcome));
+                let cell = Cell::of(outcome, trial.asked_at.as_ref());
+                row.insert(trial.adapter.clone(), cell);
             }
         }
         for (row, adapter, stale) in stale_tag_deviations(results) {
@@ -230,6 +284,34 @@ impl Matrix {
             notes.push((adapter, check, cell));
         }
         notes
+    }
+
+    /// GitHub Actions workflow commands, one per failure that has a place in a case file:
+    /// `::error file=…,line=…,col=…,title=…::reason`, so the pull request shows each on
+    /// the line that asked for the check. Paths are relative to the working directory
+    /// where they are inside it (a workflow runs in its checkout).
+    pub fn annotations(&self) -> Vec<String> {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let mut out = Vec::new();
+        for (row, cells) in &self.rows {
+            for (adapter, cell) in cells {
+                let Some(source) = cell.source.as_ref().filter(|_| cell.status.is_failure()) else {
+                    continue;
+                };
+                // Relative to the checkout, or absolute for an outside fixture.
+                let file = crate::paths::project_root().join(&source.file);
+                let file = crate::paths::relative_to(&file, &cwd).display().to_string();
+                out.push(format!(
+                    "::error file={},line={},col={},title={}::{}",
+                    annotation_property(&file),
+                    source.line,
+                    source.column,
+                    annotation_property(&format!("{adapter} · {row} ({})", source.what)),
+                    annotation_data(cell.reason.as_deref().unwrap_or_default())
+                ));
+            }
+        }
+        out
     }
 
     /// Writes `matrix.json`, `junit.xml` and `matrix.md` into `dir`.

@@ -7,6 +7,7 @@ fn cell(status: Status, reason: Option<&str>) -> Cell {
         status,
         reason: reason.map(str::to_string),
         detail: reason.map(|r| format!("GET /x:\n  {r}")),
+        source: None,
     }
 }
 
@@ -123,6 +124,7 @@ fn a_case_file_that_cannot_be_read_fails_in_every_column() {
         row: "fixtures/x/case.toml".into(),
         skipped: None,
         deviation: None,
+        asked_at: None,
         work: crate::suite::Work::BadCase("x/case.toml:2:1: unknown field".into()),
     };
     let outcome = Outcome::Fail("x/case.toml:2:1: unknown field".into());
@@ -156,6 +158,7 @@ fn a_behaviour_deviation_no_check_shows_is_reported_stale_once() {
             reason: "no 404 page".into(),
             tag: Some(Tag::NotFoundPage),
         }),
+        asked_at: None,
         work: crate::suite::Work::BadCase(String::new()),
     };
     let (a, b) = (trial("f/http/a"), trial("g/http/b"));
@@ -178,4 +181,53 @@ fn a_behaviour_deviation_no_check_shows_is_reported_stale_once() {
         "{cell:?}"
     );
     assert!(stale.failed());
+}
+
+#[test]
+fn a_failure_is_annotated_on_the_case_line_that_asked_for_it() {
+    let root = crate::paths::project_root();
+    let file = root.join("fixtures/server-app/case.toml");
+    let text = "[build]\n\n[[request]]\nname = \"a, b: c\"\n";
+    let at = Located::at(
+        &file,
+        text,
+        text.find("[[request]]").unwrap(),
+        "request `a, b: c`",
+    );
+    let trial = |adapter: &str| crate::suite::Trial {
+        name: format!("astro7/{adapter}/server-app/http/a-b-c"),
+        adapter: adapter.into(),
+        row: "astro7/server-app/http/a-b-c".into(),
+        skipped: None,
+        deviation: None,
+        asked_at: Some(at.clone()),
+        work: crate::suite::Work::BadCase(String::new()),
+    };
+    let (broken, fine) = (trial("mutant"), trial("node"));
+    let failed = Outcome::Fail("GET /a:\n  status: expected 200, got 500 100%".into());
+    let mut m = Matrix::new(&[], &[(&broken, &failed), (&fine, &Outcome::Pass)]);
+    m.adapters.push(Column {
+        name: "mutant".into(),
+        description: "breaks it".into(),
+        runner: "ours".into(),
+    });
+    let cell = &m.rows["astro7/server-app/http/a-b-c"]["mutant"];
+    let source = cell.source.as_ref().unwrap();
+    assert_eq!(
+        (source.file.as_str(), source.line, source.column),
+        ("fixtures/server-app/case.toml", 3, 1)
+    );
+    assert_eq!(m.rows["astro7/server-app/http/a-b-c"]["node"].source, None);
+    let cwd = std::env::current_dir().unwrap();
+    let shown = crate::paths::relative_to(&file, &cwd).display().to_string();
+    assert_eq!(
+        m.annotations(),
+        [format!(
+            "::error file={shown},line=3,col=1,title=mutant · astro7/server-app/http/a-b-c (request `a%2C b%3A c`)::GET /a: status: expected 200, got 500 100%25"
+        )]
+    );
+    assert!(
+        m.junit()
+            .contains(" file=\"fixtures/server-app/case.toml\" line=\"3\"")
+    );
 }

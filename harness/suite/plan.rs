@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::error::Located;
 use crate::pipeline::discover::adapter::Profile;
 use crate::pipeline::discover::case::{self, CaseError, Fixture};
 use crate::pipeline::install::stack::{Stack, StackError};
@@ -61,6 +62,8 @@ pub struct Trial {
     pub skipped: Option<String>,
     /// The adapter profile's known deviation for this check, if it lists one.
     pub deviation: Option<KnownDeviation>,
+    /// Where the case file asks for this check (a request, the `[routes]`), if it does.
+    pub asked_at: Option<Located>,
     /// What it runs.
     pub work: Work,
 }
@@ -188,6 +191,7 @@ pub fn trials(
                     row: format!("fixtures/{name}/case.toml"),
                     skipped: None,
                     deviation: None,
+                    asked_at: None,
                     work: Work::BadCase(e.to_string()),
                 });
                 continue;
@@ -295,6 +299,11 @@ fn fixture_trials(
             adapter: adapter_name.to_string(),
             skipped: not_applicable.clone().or(case_skip.cloned()).or(lacking),
             deviation: adapter.and_then(|p| known_deviation(p, fixture, check, &row)),
+            asked_at: match check {
+                Check::Http(i) => fixture.request_at(i),
+                Check::Routes => fixture.routes_at(),
+                Check::Dist | Check::BuildError => None,
+            },
             row,
             work: Work::Check {
                 stack: stack.clone(),

@@ -104,9 +104,29 @@ pub struct Fixture {
     pub case: Case,
     /// The case file it was read from (`case.toml`, or a site's `astro-conform.toml`).
     pub case_file: PathBuf,
+    /// The case file's text, to point at what a failed check asked for.
+    pub case_text: String,
 }
 
 impl Fixture {
+    /// The place in the case file at byte `offset`, saying what was asked for there.
+    pub fn asked_at(&self, offset: usize, what: impl Into<String>) -> Located {
+        Located::at(&self.case_file, &self.case_text, offset, what)
+    }
+
+    /// Where the case asks for request `i`.
+    pub fn request_at(&self, i: usize) -> Option<Located> {
+        let request = self.case.requests.get(i)?;
+        let what = format!("request `{}`", request.get_ref().name);
+        Some(self.asked_at(request.span().start, what))
+    }
+
+    /// Where the case's `[routes]` start (its first key), if it has any.
+    pub fn routes_at(&self) -> Option<Located> {
+        let first = self.case.routes.keys().map(|k| k.span().start).min()?;
+        Some(self.asked_at(first, "[routes]"))
+    }
+
     /// The case file's name, for messages.
     pub fn case_file_name(&self) -> String {
         self.case_file
@@ -183,6 +203,7 @@ impl Fixture {
             snapshots: crate::paths::snapshots_beside(dir.parent().unwrap_or(dir)),
             case,
             case_file: file,
+            case_text: text,
         })
     }
 }

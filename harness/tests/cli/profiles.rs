@@ -238,3 +238,34 @@ fn a_deploy_that_prints_no_url_or_fails_says_so_with_its_log() {
         assert!(stderr.contains(expected), "{expected}: {stderr}");
     }
 }
+
+#[test]
+fn a_mutants_failure_is_annotated_on_the_case_line_that_asked_for_it() {
+    let _machine = crate::support::shared_machine();
+    let dir = tempfile::tempdir().unwrap();
+    let mutant = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("harness/tests/adapters/front-redirect-200.toml");
+    let out = run_profile(
+        &mutant,
+        "astro7",
+        dir.path(),
+        &["--annotations", "server-app/http/account-without"],
+        &[],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    // The [[request]] header just above the request's name.
+    let case = std::fs::read_to_string("fixtures/server-app/case.toml").unwrap();
+    let name_line = case
+        .lines()
+        .position(|l| l == "name = \"account without a session redirects home\"")
+        .unwrap();
+    let expected = format!(
+        "::error file=fixtures/server-app/case.toml,line={name_line},col=1,title=front-redirect-200 · astro7/server-app/http/account-without-a-session-redirects-home (request `account without a session redirects home`)::GET /account: status: expected 302"
+    );
+    assert!(stdout.contains(&expected), "{expected}\n{stdout}");
+    assert!(
+        stderr.contains(&format!("case.toml:{name_line}:1: request `account")),
+        "{stderr}"
+    );
+}
