@@ -9,6 +9,7 @@ use astro_conform::pipeline::build;
 use astro_conform::pipeline::discover::adapter::{self, Profile};
 use astro_conform::pipeline::install::stack::{self, InstalledStack};
 use astro_conform::pipeline::session::Session;
+use astro_conform::report::annotation;
 use astro_conform::suite::site;
 
 use crate::classify::{DEFAULT_STACK, packages};
@@ -19,6 +20,10 @@ use crate::output::{CliResult, spinner};
 pub(crate) struct Args {
     #[command(flatten)]
     site: SiteArgs,
+    /// Print a GitHub Actions `::error` annotation for each failure, on the line of
+    /// astro-conform.toml that asked for the check (default: on when GITHUB_ACTIONS=true).
+    #[arg(long)]
+    annotations: bool,
 }
 
 /// What `check` and `init` take: the site and how it is built and served.
@@ -91,9 +96,18 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
     );
     bar.finish_and_clear();
     let failed: Vec<_> = checks.iter().filter(|c| c.result.is_err()).collect();
+    let annotate = args.annotations || crate::run::in_github_actions();
+    let cwd = std::env::current_dir().unwrap_or_default();
     for c in &failed {
         if let Err(e) = &c.result {
             eprintln!("\n---- {} ----\n{e}", c.name);
+            if let Some(at) = &c.asked_at {
+                eprintln!("asked for at {at}");
+                if annotate {
+                    let message = e.to_string();
+                    println!("{}", annotation(&at.into(), &c.name, &message, &cwd));
+                }
+            }
         }
     }
     println!(

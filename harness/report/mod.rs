@@ -153,6 +153,23 @@ fn stale_tag_deviations(results: &[(&Trial, &Outcome)]) -> Vec<(String, String, 
         .collect()
 }
 
+/// A GitHub Actions `::error` workflow command for a failure of the check `title` that
+/// `source` asked for, with the first informative line of `message`; its file relative
+/// to `cwd` where it is inside it.
+pub fn annotation(source: &Source, title: &str, message: &str, cwd: &Path) -> String {
+    // Relative to the checkout, or absolute for an outside fixture.
+    let file = crate::paths::project_root().join(&source.file);
+    let file = crate::paths::relative_to(&file, cwd).display().to_string();
+    format!(
+        "::error file={},line={},col={},title={}::{}",
+        annotation_property(&file),
+        source.line,
+        source.column,
+        annotation_property(&format!("{title} ({})", source.what)),
+        annotation_data(&one_line(message))
+    )
+}
+
 /// Escapes a workflow command's message (GitHub's rules: `%`, CR and LF).
 fn annotation_data(text: &str) -> String {
     text.replace('%', "%25")
@@ -298,16 +315,11 @@ impl Matrix {
                 let Some(source) = cell.source.as_ref().filter(|_| cell.status.is_failure()) else {
                     continue;
                 };
-                // Relative to the checkout, or absolute for an outside fixture.
-                let file = crate::paths::project_root().join(&source.file);
-                let file = crate::paths::relative_to(&file, &cwd).display().to_string();
-                out.push(format!(
-                    "::error file={},line={},col={},title={}::{}",
-                    annotation_property(&file),
-                    source.line,
-                    source.column,
-                    annotation_property(&format!("{adapter} · {row} ({})", source.what)),
-                    annotation_data(cell.reason.as_deref().unwrap_or_default())
+                out.push(annotation(
+                    source,
+                    &format!("{adapter} · {row}"),
+                    cell.reason.as_deref().unwrap_or_default(),
+                    &cwd,
                 ));
             }
         }

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use crate::error::Located;
 use crate::pipeline::build::Build;
 use crate::pipeline::discover::adapter::Profile;
 use crate::pipeline::discover::case::{CaseError, Fixture};
@@ -25,6 +26,8 @@ pub struct SiteCheck {
     pub name: String,
     /// `Err` with what failed.
     pub result: Result<(), Failure>,
+    /// Where the site's case file asks for the check, if it does.
+    pub asked_at: Option<Located>,
 }
 
 /// Reads `PROJECT/astro-conform.toml` strictly (errors name file, line and key).
@@ -44,6 +47,7 @@ pub fn check(
     let named = |name: &str, result| SiteCheck {
         name: name.to_string(),
         result,
+        asked_at: None,
     };
     let build = match session.build(&site.dir, installed, &adapter) {
         Ok(build) => build,
@@ -55,8 +59,11 @@ pub fn check(
             check_build_error(site, &adapter, &build),
         )];
     }
-    let mut out = vec![named("routes", routes(session, site, &build))];
-    for request in &site.case.requests {
+    let mut out = vec![SiteCheck {
+        asked_at: site.routes_at(),
+        ..named("routes", routes(session, site, &build))
+    }];
+    for (i, request) in site.case.requests.iter().enumerate() {
         let request = request.get_ref();
         let result = session
             .server(&build, installed, profile)
@@ -71,7 +78,10 @@ pub fn check(
                 };
                 Ok(run_request(request, &target)?)
             });
-        out.push(named(&format!("http/{}", request.slug()), result));
+        out.push(SiteCheck {
+            asked_at: site.request_at(i),
+            ..named(&format!("http/{}", request.slug()), result)
+        });
     }
     out
 }

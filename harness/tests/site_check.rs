@@ -65,10 +65,21 @@ fn init_writes_checks_that_pass_and_check_fails_when_the_site_changes() {
         page.replace("prerender = true", "prerender = false"),
     )
     .unwrap();
-    let out = astro_conform(&["check", dir, "--install"], &[]);
+    let out = astro_conform(&["check", dir, "--install", "--annotations"], &[]);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
     assert!(stdout.contains("FAIL routes"), "{stdout}");
+    // Annotated on the first key of [routes], in the site's own file.
+    let routes_line = written
+        .lines()
+        .position(|l| l.starts_with("\"src/"))
+        .unwrap()
+        + 1;
+    let annotation = format!(
+        "::error file={},line={routes_line},col=1,title=routes ([routes])::",
+        site.join("astro-conform.toml").display()
+    );
+    assert!(stdout.contains(&annotation), "{annotation}\n{stdout}");
     assert!(
         stderr.contains("[routes] expects ▶ src/pages/thanks.astro, but Astro decided λ"),
         "{stderr}"
