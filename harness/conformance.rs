@@ -55,7 +55,8 @@ fn main() -> ExitCode {
             let suite_trial = t.clone();
             let trial = Trial::test(name, move || match runner.judge(&t) {
                 Outcome::Pass | Outcome::Deviation { .. } | Outcome::NotApplicable(_) => Ok(()),
-                Outcome::Fail(message) | Outcome::StaleDeviation(message) => Err(message.into()),
+                Outcome::Fail(failed) => Err(failed.message.into()),
+                Outcome::StaleDeviation(message) => Err(message.into()),
             })
             .with_ignored_flag(skipped);
             // The trials libtest-mimic will run: each server stops after the last of them.

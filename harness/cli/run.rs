@@ -86,7 +86,12 @@ pub(crate) fn run(opts: &Args) -> CliResult<ExitCode> {
     }
     let results = judge_all(&trials, opts.jobs);
     for (trial, outcome) in trials.iter().zip(&results) {
-        if let Outcome::Fail(message) | Outcome::StaleDeviation(message) = outcome {
+        let message = match outcome {
+            Outcome::Fail(failed) => Some(&failed.message),
+            Outcome::StaleDeviation(message) => Some(message),
+            _ => None,
+        };
+        if let Some(message) = message {
             eprintln!("\n---- {} ----\n{message}", trial.name);
             if let Some(at) = &trial.asked_at {
                 eprintln!("asked for at {at}");

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Located;
 use crate::pipeline::discover::adapter::{Profile, Runner};
+use crate::pipeline::request::expect::Mismatch;
 use crate::suite::{Outcome, Trial};
 
 /// The longest reason kept on one line.
@@ -62,6 +63,10 @@ pub struct Cell {
     /// Where the case file asks for the check, for a failure or deviation that has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<Source>,
+    /// A failed request check's expectations that did not hold: expectation, expected,
+    /// actual and message each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mismatches: Vec<Mismatch>,
 }
 
 /// A place in a case file: the file (relative to the checkout for the built-in fixtures),
@@ -102,7 +107,7 @@ impl From<&Outcome> for Cell {
     fn from(outcome: &Outcome) -> Self {
         let (reason, detail) = match outcome {
             Outcome::Pass => (None, None),
-            Outcome::Fail(message) => (Some(message), Some(message)),
+            Outcome::Fail(failed) => (Some(&failed.message), Some(&failed.message)),
             Outcome::Deviation { reason, detail } => (Some(reason), Some(detail)),
             Outcome::StaleDeviation(reason) | Outcome::NotApplicable(reason) => {
                 (Some(reason), None)
@@ -113,6 +118,10 @@ impl From<&Outcome> for Cell {
             reason: reason.map(|r| one_line(r)),
             detail: detail.cloned(),
             source: None,
+            mismatches: match outcome {
+                Outcome::Fail(failed) => failed.mismatches.clone(),
+                _ => Vec::new(),
+            },
         }
     }
 }

@@ -8,6 +8,7 @@ fn cell(status: Status, reason: Option<&str>) -> Cell {
         reason: reason.map(str::to_string),
         detail: reason.map(|r| format!("GET /x:\n  {r}")),
         source: None,
+        mismatches: Vec::new(),
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::pipeline::request::expect::Mismatch;
 use crate::pipeline::session::SessionError;
 
 use super::request::RequestFailure;
@@ -24,6 +25,16 @@ pub enum Failure {
     /// A request check of a fixture run without an adapter.
     #[error("a request check needs an adapter")]
     NoAdapter,
+}
+
+impl Failure {
+    /// The expectations that did not hold, as data (a request check's; none for others).
+    pub fn mismatches(&self) -> Vec<Mismatch> {
+        match self {
+            Failure::Request(r) => r.mismatches.clone(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 impl From<SessionError> for Failure {

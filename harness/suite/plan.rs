@@ -9,6 +9,7 @@ use crate::pipeline::discover::adapter::Profile;
 use crate::pipeline::discover::case::{self, CaseError, Fixture};
 use crate::pipeline::install::stack::{Stack, StackError};
 use crate::pipeline::request::case::Tag;
+use crate::pipeline::request::expect::Mismatch;
 
 /// What a trial checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,14 +83,38 @@ pub struct KnownDeviation {
 pub enum Outcome {
     /// The check passed.
     Pass,
-    /// The check failed; the whole message.
-    Fail(String),
+    /// The check failed: the whole message, and each expectation that did not hold.
+    Fail(Failed),
     /// The check failed where the profile lists a known deviation.
     Deviation { reason: String, detail: String },
     /// The profile lists a deviation, but the check passed: the list is out of date.
     StaleDeviation(String),
     /// The check does not apply; why.
     NotApplicable(String),
+}
+
+/// A failed check: the whole message a person reads, and the failed expectations as data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failed {
+    pub message: String,
+    /// Each expectation that did not hold (empty when the check failed before any was
+    /// checked: a build, an install, a server that did not start).
+    pub mismatches: Vec<Mismatch>,
+}
+
+impl From<String> for Failed {
+    fn from(message: String) -> Self {
+        Self {
+            message,
+            mismatches: Vec::new(),
+        }
+    }
+}
+
+impl From<&str> for Failed {
+    fn from(message: &str) -> Self {
+        message.to_string().into()
+    }
 }
 
 /// The kind of an [`Outcome`], without its messages (a cell of the matrix).

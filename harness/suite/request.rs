@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::pipeline::build::process;
 use crate::pipeline::request::case::{MAX_REDIRECTS, PathFrom, PathFromError, RequestCase};
-use crate::pipeline::request::expect;
+use crate::pipeline::request::expect::{self, Mismatch};
 use crate::pipeline::request::http::{self, HttpError, Request};
 
 /// Where a request case is sent.
@@ -26,14 +26,16 @@ pub struct Target<'a> {
 #[derive(Debug, thiserror::Error)]
 #[error(
     "{exchange}:\n  {}\nlast lines of the server log ({}):\n{tail}",
-    problems.join("\n  "),
+    mismatches.iter().map(ToString::to_string).chain(notes.iter().cloned()).collect::<Vec<_>>().join("\n  "),
     log.display()
 )]
 pub struct RequestFailure {
     /// `METHOD path`.
     pub exchange: String,
-    /// One line per failed expectation (or the exchange's error).
-    pub problems: Vec<String>,
+    /// Each failed expectation (or the exchange's error, as `response`).
+    pub mismatches: Vec<Mismatch>,
+    /// What else the run did that a reader should know (a request sent once more).
+    pub notes: Vec<String>,
     /// The server log.
     pub log: PathBuf,
     /// Its last lines.
@@ -41,10 +43,11 @@ pub struct RequestFailure {
 }
 
 impl Target<'_> {
-    fn failure(&self, exchange: String, problems: Vec<String>) -> RequestFailure {
+    fn failure(&self, exchange: String, mismatches: Vec<Mismatch>) -> RequestFailure {
         RequestFailure {
             exchange,
-            problems,
+            mismatches,
+            notes: Vec::new(),
             log: self.server_log.to_path_buf(),
             tail: process::log_tail(self.server_log, process::LOG_TAIL_LINES),
         }
@@ -58,10 +61,8 @@ pub fn run_request(case: &RequestCase, target: &Target) -> Result<(), RequestFai
         .enable_all()
         .build()
         .map_err(|e| {
-            target.failure(
-                case.name.clone(),
-                vec![format!("cannot start the HTTP runtime: {e}")],
-            )
+            let problem = format!("cannot start the HTTP runtime: {e}");
+            target.failure(case.name.clone(), vec![no_response(problem)])
         })?;
     let client = http::client();
     let base = &target.base;
@@ -85,15 +86,19 @@ pub fn run_request(case: &RequestCase, target: &Target) -> Result<(), RequestFai
     };
     let path = match (&case.path, &case.path_from) {
         (Some(path), _) => path.clone(),
-        (None, Some(from)) => path_from_page(from, &send)
-            .map_err(|e| target.failure(format!("GET {}", from.page), vec![e.to_string()]))?,
+        (None, Some(from)) => path_from_page(from, &send).map_err(|e| {
+            let mismatch = Mismatch::new("path_from", "path_from", "a page with the path", "")
+                .worded(e.to_string());
+            target.failure(format!("GET {}", from.page), vec![mismatch])
+        })?,
         (None, None) => {
             let problem = format!("request `{}` has no path", case.name);
-            return Err(target.failure(case.name.clone(), vec![problem]));
+            let mismatch = Mismatch::new("path", "path", "a path", "none").worded(problem);
+            return Err(target.failure(case.name.clone(), vec![mismatch]));
         }
     };
     let request = case.request(base, &path);
-    let with_log = |failures: Vec<String>| {
+    let with_log = |failures: Vec<Mismatch>| {
         target.failure(format!("{} {}", request.method, request.path), failures)
     };
     let exchange = || {
@@ -101,7 +106,7 @@ pub fn run_request(case: &RequestCase, target: &Target) -> Result<(), RequestFai
             true => follow(&request, base, &send),
             false => send(&request).map(Followed::once),
         };
-        followed.map_err(|e| with_log(vec![e.to_string()]))
+        followed.map_err(|e| with_log(vec![no_response(e.to_string())]))
     };
     let first = exchange()?;
     let mut failures = first.problems.clone();
@@ -117,9 +122,15 @@ pub fn run_request(case: &RequestCase, target: &Target) -> Result<(), RequestFai
     if failures.is_empty() {
         Ok(())
     } else {
-        failures.extend(retried.take());
-        Err(with_log(failures))
+        let mut failure = with_log(failures);
+        failure.notes = retried.take();
+        Err(failure)
     }
+}
+
+/// No response came back: `problem` says why.
+fn no_response(problem: String) -> Mismatch {
+    Mismatch::new("response", "response", "a response", problem.clone()).worded(problem)
 }
 
 fn log_len(log: &Path) -> u64 {
@@ -168,7 +179,7 @@ fn transport_error(
 /// The last response of a redirect chain, and what went wrong following it.
 struct Followed {
     last: http::Exchange,
-    problems: Vec<String>,
+    problems: Vec<Mismatch>,
 }
 
 impl Followed {
@@ -202,10 +213,16 @@ fn follow(
         };
         chain.push(path.clone());
         if chain.len() > MAX_REDIRECTS + 1 {
-            let problem = format!(
-                "redirects: more than {MAX_REDIRECTS} in a row (a loop?): {}",
-                chain.join(" → ")
-            );
+            let chain = chain.join(" → ");
+            let problem = Mismatch::new(
+                "follow_redirects",
+                "redirects",
+                format!("at most {MAX_REDIRECTS} in a row"),
+                chain.clone(),
+            )
+            .worded(format!(
+                "redirects: more than {MAX_REDIRECTS} in a row (a loop?): {chain}"
+            ));
             return Ok(Followed {
                 last,
                 problems: vec![problem],
@@ -220,20 +237,28 @@ fn follow(
 }
 
 /// `repeat`: the `n`th identical request must answer like the first.
-fn check_repeat(n: u32, first: &http::Exchange, again: &http::Exchange) -> Vec<String> {
+fn check_repeat(n: u32, first: &http::Exchange, again: &http::Exchange) -> Vec<Mismatch> {
     let mut failures = Vec::new();
     if again.status != first.status {
-        failures.push(format!(
-            "repeat: request {n} answered {} {}, the first {} {}",
-            again.status, again.reason, first.status, first.reason
-        ));
+        let (expected, actual) = (
+            format!("{} {}", first.status, first.reason),
+            format!("{} {}", again.status, again.reason),
+        );
+        let message = format!("repeat: request {n} answered {actual}, the first {expected}");
+        failures.push(Mismatch::new("repeat", "repeat", expected, actual).worded(message));
     }
     if again.body() != first.body() {
-        failures.push(format!(
-            "repeat: request {n} got a different body ({} bytes) than the first ({} bytes)",
-            again.body().len(),
-            first.body().len()
-        ));
+        let (expected, actual) = (
+            format!("the first body ({} bytes)", first.body().len()),
+            format!("{} bytes", again.body().len()),
+        );
+        failures.push(
+            Mismatch::new("repeat", "repeat", expected, actual).worded(format!(
+                "repeat: request {n} got a different body ({} bytes) than the first ({} bytes)",
+                again.body().len(),
+                first.body().len()
+            )),
+        );
     }
     failures
 }
@@ -244,16 +269,26 @@ fn check_twice(
     target: &Target,
     first: &http::Exchange,
     second: &http::Exchange,
-) -> Vec<String> {
+) -> Vec<Mismatch> {
     let mut failures = Vec::new();
     if let Some(varies) = case.expect.varies
         && (first.body() != second.body()) != varies
     {
-        failures.push(if varies {
-            "per request: two identical requests got the same body; expected content rendered per request".to_string()
+        let (expected, actual, message) = if varies {
+            (
+                "different bodies",
+                "the same body",
+                "per request: two identical requests got the same body; expected content rendered per request",
+            )
         } else {
-            "per request: two identical requests got different bodies".to_string()
-        });
+            (
+                "the same body",
+                "different bodies",
+                "per request: two identical requests got different bodies",
+            )
+        };
+        let mismatch = Mismatch::new("varies", "per request", expected, actual);
+        failures.push(mismatch.worded(message.into()));
     }
     let Some(file) = &case.expect.built_file else {
         return failures;
@@ -264,15 +299,22 @@ fn check_twice(
         .unwrap_or_default()
         .join(file.trim_start_matches('/'));
     match std::fs::read(&path) {
-        Err(e) => failures.push(format!("built once: cannot read {}: {e}", path.display())),
+        Err(e) => {
+            let problem = format!("built once: cannot read {}: {e}", path.display());
+            let mismatch = Mismatch::new("built_file", "built once", file, e.to_string());
+            failures.push(mismatch.worded(problem));
+        }
         Ok(bytes) => {
             for (which, ex) in [("first", first), ("second", second)] {
                 if ex.body() != bytes {
-                    failures.push(format!(
+                    let expected = format!("the built file {file} ({} bytes)", bytes.len());
+                    let actual = format!("{} bytes", ex.body().len());
+                    let mismatch = Mismatch::new("built_file", "built once", expected, actual);
+                    failures.push(mismatch.worded(format!(
                         "built once: the {which} response ({} bytes) is not the built file {file} ({} bytes)",
                         ex.body().len(),
                         bytes.len()
-                    ));
+                    )));
                 }
             }
         }
@@ -339,6 +381,7 @@ mod tests {
         let followed = follow(&Request::get("/loop"), base, &looping).unwrap();
         assert!(
             followed.problems[0]
+                .message
                 .starts_with("redirects: more than 10 in a row (a loop?): /loop → /loop"),
             "{:?}",
             followed.problems
@@ -356,10 +399,16 @@ mod tests {
         let failures = check_repeat(3, &first, &answer(500, None, "other!"));
         assert_eq!(failures.len(), 2, "{failures:?}");
         assert!(
-            failures[0].starts_with("repeat: request 3 answered 500"),
+            failures[0]
+                .message
+                .starts_with("repeat: request 3 answered 500"),
             "{failures:?}"
         );
-        assert!(failures[1].contains("different body (6 bytes) than the first (4 bytes)"));
+        assert!(
+            failures[1]
+                .message
+                .contains("different body (6 bytes) than the first (4 bytes)")
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::pipeline::session::Session;
 
 use super::checks::{check_build_error, check_dist, check_routes};
 use super::failure::Failure;
-use super::plan::{Check, Outcome, Trial, Work};
+use super::plan::{Check, Failed, Outcome, Trial, Work};
 use super::request::{Target, run_request};
 use super::snapshot::{SnapshotFile, WritePolicy};
 
@@ -185,7 +185,10 @@ impl Runner {
         }
         match (self.run(trial), &trial.deviation) {
             (Ok(()), None) => Outcome::Pass,
-            (Err(failure), None) => Outcome::Fail(failure.to_string()),
+            (Err(failure), None) => Outcome::Fail(Failed {
+                message: failure.to_string(),
+                mismatches: failure.mismatches(),
+            }),
             (Err(failure), Some(known)) => Outcome::Deviation {
                 reason: known.reason.clone(),
                 detail: failure.to_string(),

@@ -196,6 +196,6 @@ proptest! {
         table.insert("cookies".into(), toml::Value::Array(vec![cookie.into()]));
         let wrong: Expect = table.try_into().unwrap();
         let failures = expect::check(&wrong, &exchange);
-        prop_assert!(failures.iter().any(|f| f.starts_with(&format!("cookie {name}: value expected"))), "{failures:?}");
+        prop_assert!(failures.iter().any(|f| f.message.starts_with(&format!("cookie {name}: value expected"))), "{failures:?}");
     }
 }

@@ -1,11 +1,12 @@
 //! The `expect` table of a request case and the assertions on a response.
 //!
-//! Every assertion that fails adds one line saying what was expected and what came back;
-//! all failures of a request are collected, not just the first.
+//! Every assertion that fails adds a [`Mismatch`]: the expectation, what it asked for and
+//! what came back; all failures of a request are collected, not just the first.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::pipeline::request::http::Exchange;
 
@@ -128,23 +129,74 @@ pub struct StreamExpect {
     pub delay_ms: Option<u64>,
 }
 
-/// Checks `ex` against `expect`; returns one line per failed assertion.
-pub fn check(expect: &Expect, ex: &Exchange) -> Vec<String> {
+/// One expectation that did not hold, as data: which (its key in the case's `expect`
+/// table, e.g. `status`, `headers.cache-control`, `cookies.session`), what it asked for and
+/// what came back, and the one line that says so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mismatch {
+    /// The key in `expect`.
+    pub expectation: String,
+    /// What the case asked for.
+    pub expected: String,
+    /// What came back.
+    pub actual: String,
+    /// The line a person reads, e.g. `status: expected 302, got 200 OK`.
+    pub message: String,
+}
+
+impl Mismatch {
+    /// `expectation` asked for `expected` and `actual` came back; said as
+    /// `<label>: expected <expected>, got <actual>`.
+    pub fn new(
+        expectation: impl Into<String>,
+        label: &str,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> Self {
+        let (expected, actual) = (expected.into(), actual.into());
+        let message = format!("{label}: expected {expected}, got {actual}");
+        Self {
+            expectation: expectation.into(),
+            expected,
+            actual,
+            message,
+        }
+    }
+
+    /// The same mismatch, said in other words.
+    pub fn worded(mut self, message: String) -> Self {
+        self.message = message;
+        self
+    }
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Checks `ex` against `expect`; returns one mismatch per failed assertion.
+pub fn check(expect: &Expect, ex: &Exchange) -> Vec<Mismatch> {
     let mut f = Vec::new();
     if let Some(status) = expect.status
         && ex.status != status
     {
-        f.push(format!(
-            "status: expected {status}, got {} {}",
-            ex.status, ex.reason
+        f.push(Mismatch::new(
+            "status",
+            "status",
+            status.to_string(),
+            format!("{} {}", ex.status, ex.reason),
         ));
     }
     if let Some(reason) = &expect.reason
         && &ex.reason != reason
     {
-        f.push(format!(
-            "reason: expected \"{} {reason}\", got \"{} {}\"",
-            ex.status, ex.status, ex.reason
+        f.push(Mismatch::new(
+            "reason",
+            "reason",
+            format!("\"{} {reason}\"", ex.status),
+            format!("\"{} {}\"", ex.status, ex.reason),
         ));
     }
     check_headers(expect, ex, &mut f);
@@ -158,56 +210,66 @@ pub fn check(expect: &Expect, ex: &Exchange) -> Vec<String> {
                 (None, Some(b)) => format!("at most {b}"),
                 (None, None) => "any number of".into(),
             };
-            f.push(format!(
-                "chunks: expected the body in {want} pieces, it came in {n}"
-            ));
+            let message = format!("chunks: expected the body in {want} pieces, it came in {n}");
+            let mismatch =
+                Mismatch::new("chunks", "chunks", format!("{want} pieces"), n.to_string());
+            f.push(mismatch.worded(message));
         }
     }
     check_cookies(expect, ex, &mut f);
     check_body(expect, ex, &mut f);
     if expect.complete == Some(false) {
         if ex.complete {
-            f.push(
+            let mismatch = Mismatch::new("complete", "body", "an aborted response", "a clean end");
+            f.push(mismatch.worded(
                 "body: expected an aborted response (the server should not end it cleanly), but it ended cleanly".into(),
-            );
+            ));
         }
     } else if let Some(stream) = &expect.stream {
         check_stream(stream, ex, &mut f);
     } else if !ex.complete {
-        f.push(format!(
-            "body: incomplete: {}",
-            ex.body_error.as_deref().unwrap_or("?")
-        ));
+        f.push(incomplete("complete", "body", ex));
     }
     f
 }
 
+/// A body that ended with an error where a whole one was expected.
+fn incomplete(expectation: &str, label: &str, ex: &Exchange) -> Mismatch {
+    let error = ex.body_error.as_deref().unwrap_or("?");
+    Mismatch::new(expectation, label, "a complete body", error)
+        .worded(format!("{label}: incomplete: {error}"))
+}
+
 /// `location`, exact `headers`, `header_contains` and `headers_absent`.
-fn check_headers(expect: &Expect, ex: &Exchange, f: &mut Vec<String>) {
+fn check_headers(expect: &Expect, ex: &Exchange, f: &mut Vec<Mismatch>) {
     if let Some(location) = &expect.location {
         let got: Vec<&str> = ex.header_values("location").collect();
         if got != [location.as_str()] {
-            f.push(format!(
-                "location: expected {location}, got {}",
-                shown(&got)
-            ));
+            f.push(Mismatch::new("location", "location", location, shown(&got)));
         }
     }
     for (name, value) in &expect.headers {
         let got: Vec<&str> = ex.header_values(name).collect();
         if got != [value.as_str()] {
-            f.push(format!(
-                "header {name}: expected {value:?}, got {}",
-                shown(&got)
+            let key = format!("headers.{name}");
+            f.push(Mismatch::new(
+                key,
+                &format!("header {name}"),
+                format!("{value:?}"),
+                shown(&got),
             ));
         }
     }
     for (name, part) in &expect.header_contains {
         let got: Vec<&str> = ex.header_values(name).collect();
         if !got.iter().any(|v| v.contains(part.as_str())) {
-            f.push(format!(
-                "header {name}: expected to contain {part:?}, got {}",
-                shown(&got)
+            let key = format!("header_contains.{name}");
+            let label = format!("header {name}");
+            f.push(Mismatch::new(
+                key,
+                &label,
+                format!("to contain {part:?}"),
+                shown(&got),
             ));
         }
     }
@@ -217,9 +279,12 @@ fn check_headers(expect: &Expect, ex: &Exchange, f: &mut Vec<String>) {
     for name in &expect.headers_absent {
         let got: Vec<&str> = ex.header_values(name).collect();
         if !got.is_empty() {
-            f.push(format!(
-                "header {name}: expected absent, got {}",
-                shown(&got)
+            let label = format!("header {name}");
+            f.push(Mismatch::new(
+                "headers_absent",
+                &label,
+                "absent",
+                shown(&got),
             ));
         }
     }
@@ -242,7 +307,7 @@ const NOT_THE_ROUTES: &[&str] = &[
 ];
 
 /// `header_names`: the names sent equal the expected set, [`NOT_THE_ROUTES`] aside.
-fn check_header_names(expected: &[String], ex: &Exchange, f: &mut Vec<String>) {
+fn check_header_names(expected: &[String], ex: &Exchange, f: &mut Vec<Mismatch>) {
     use std::collections::BTreeSet;
     let routes = |n: &String| !NOT_THE_ROUTES.contains(&n.as_str());
     let want: BTreeSet<String> = expected
@@ -259,9 +324,15 @@ fn check_header_names(expected: &[String], ex: &Exchange, f: &mut Vec<String>) {
     let missing: Vec<&String> = want.difference(&got).collect();
     let extra: Vec<&String> = got.difference(&want).collect();
     if !missing.is_empty() || !extra.is_empty() {
-        f.push(format!(
+        let mismatch = Mismatch::new(
+            "header_names",
+            "header names",
+            format!("{want:?}"),
+            format!("{got:?}"),
+        );
+        f.push(mismatch.worded(format!(
             "header names: expected exactly {want:?}; missing {missing:?}, not expected {extra:?}"
-        ));
+        )));
     }
 }
 
@@ -273,37 +344,39 @@ fn shown(values: &[&str]) -> String {
     }
 }
 
-fn check_stream(s: &StreamExpect, ex: &Exchange, f: &mut Vec<String>) {
+fn check_stream(s: &StreamExpect, ex: &Exchange, f: &mut Vec<Mismatch>) {
     if !ex.complete {
-        f.push(format!(
-            "stream: incomplete: {}",
-            ex.body_error.as_deref().unwrap_or("?")
-        ));
+        f.push(incomplete("stream", "stream", ex));
     }
     let (Some(a), Some(b)) = (ex.chunk_containing(&s.before), ex.chunk_containing(&s.then)) else {
-        f.push(format!(
-            "stream: expected {:?} then {:?} in the body, got {}",
-            s.before,
-            s.then,
-            excerpt(&ex.text())
+        let expected = format!("{:?} then {:?} in the body", s.before, s.then);
+        f.push(Mismatch::new(
+            "stream",
+            "stream",
+            expected,
+            excerpt(&ex.text()),
         ));
         return;
     };
     if a >= b {
-        f.push(format!(
+        let expected = format!("{:?} in an earlier chunk than {:?}", s.before, s.then);
+        let actual = format!("both in chunk {b} of {}", ex.chunks.len());
+        f.push(Mismatch::new("stream", "stream", expected, actual).worded(format!(
             "stream: expected {:?} in an earlier chunk than {:?}; both arrived in chunk {b} of {} (the response was buffered)",
             s.before,
             s.then,
             ex.chunks.len()
-        ));
+        )));
     }
     if let Some(delay) = s.delay_ms {
         let at = ex.chunks[a].at;
         if at >= std::time::Duration::from_millis(delay) {
-            f.push(format!(
+            let expected = format!("{:?} within {delay} ms", s.before);
+            let actual = format!("after {delay} ms or more");
+            f.push(Mismatch::new("stream.delay_ms", "stream", expected, actual).worded(format!(
                 "stream: {:?} arrived only after the page's declared delay of {delay} ms had passed",
                 s.before
-            ));
+            )));
         }
     }
 }

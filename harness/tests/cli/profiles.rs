@@ -268,4 +268,22 @@ fn a_mutants_failure_is_annotated_on_the_case_line_that_asked_for_it() {
         stderr.contains(&format!("case.toml:{name_line}:1: request `account")),
         "{stderr}"
     );
+    // matrix.json carries the place and each failed expectation as fields.
+    let matrix: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("report/matrix.json")).unwrap(),
+    )
+    .unwrap();
+    let cell = &matrix["rows"]["astro7/server-app/http/account-without-a-session-redirects-home"]["front-redirect-200"];
+    assert_eq!(cell["source"]["file"], "fixtures/server-app/case.toml");
+    assert_eq!(cell["source"]["line"], name_line);
+    let status = &cell["mismatches"][0];
+    assert_eq!(
+        (
+            &status["expectation"],
+            &status["expected"],
+            &status["actual"]
+        ),
+        (&"status".into(), &"302".into(), &"200 OK".into()),
+        "{cell}"
+    );
 }

@@ -4,21 +4,24 @@ use crate::pipeline::request::http::Exchange;
 
 use super::*;
 
-pub(super) fn check_cookies(expect: &Expect, ex: &Exchange, f: &mut Vec<String>) {
+pub(super) fn check_cookies(expect: &Expect, ex: &Exchange, f: &mut Vec<Mismatch>) {
     let lines: Vec<&str> = ex.header_values("set-cookie").collect();
     if let Some(n) = expect.cookie_count
         && lines.len() != n
     {
-        f.push(format!(
-            "cookies: expected {n} Set-Cookie lines, got {}: {lines:?}",
-            lines.len()
-        ));
+        let expected = format!("{n} Set-Cookie lines");
+        let actual = format!("{}: {lines:?}", lines.len());
+        f.push(Mismatch::new("cookie_count", "cookies", expected, actual));
     }
     if let Some(want) = &expect.set_cookie
         && lines != *want
     {
-        f.push(format!(
-            "cookies: expected the Set-Cookie lines {want:?} in this order, got {lines:?}"
+        let expected = format!("the Set-Cookie lines {want:?} in this order");
+        f.push(Mismatch::new(
+            "set_cookie",
+            "cookies",
+            expected,
+            format!("{lines:?}"),
         ));
     }
     let parsed: Vec<cookie::Cookie> = lines
@@ -27,10 +30,12 @@ pub(super) fn check_cookies(expect: &Expect, ex: &Exchange, f: &mut Vec<String>)
         .collect();
     for want in &expect.cookies {
         let Some(c) = parsed.iter().find(|c| c.name() == want.name) else {
-            f.push(format!(
-                "cookie {}: expected a Set-Cookie line for it, got {lines:?}",
-                want.name
-            ));
+            let (key, label) = (
+                format!("cookies.{}", want.name),
+                format!("cookie {}", want.name),
+            );
+            let expected = "a Set-Cookie line for it";
+            f.push(Mismatch::new(key, &label, expected, format!("{lines:?}")));
             continue;
         };
         let mut diff = cookie_diff(want, c);
@@ -42,18 +47,35 @@ pub(super) fn check_cookies(expect: &Expect, ex: &Exchange, f: &mut Vec<String>)
             line.copied().unwrap_or_default(),
         ));
         if !diff.is_empty() {
-            f.push(format!(
+            let (key, label) = (
+                format!("cookies.{}", want.name),
+                format!("cookie {}", want.name),
+            );
+            let joined = |part: fn(&Attribute) -> String| {
+                diff.iter().map(part).collect::<Vec<_>>().join("; ")
+            };
+            let expected = joined(|a| format!("{} {}", a.name, a.expected));
+            let actual = joined(|a| format!("{} {}", a.name, a.actual));
+            let mismatch = Mismatch::new(key, &label, expected, actual);
+            f.push(mismatch.worded(format!(
                 "cookie {}: {} (line: {:?})",
                 want.name,
-                diff.join("; "),
+                joined(|a| format!("{} expected {}, got {}", a.name, a.expected, a.actual)),
                 c.to_string()
-            ));
+            )));
         }
     }
 }
 
-/// The attributes of `absent` that the raw Set-Cookie `line` carries, one phrase each.
-fn present_attributes(absent: &[String], line: &str) -> Vec<String> {
+/// One attribute of a cookie that is not as expected.
+struct Attribute {
+    name: String,
+    expected: String,
+    actual: String,
+}
+
+/// The attributes of `absent` that the raw Set-Cookie `line` carries.
+fn present_attributes(absent: &[String], line: &str) -> Vec<Attribute> {
     let carried: Vec<&str> = line
         .split(';')
         .skip(1)
@@ -62,12 +84,16 @@ fn present_attributes(absent: &[String], line: &str) -> Vec<String> {
     absent
         .iter()
         .filter(|name| carried.iter().any(|c| c.eq_ignore_ascii_case(name)))
-        .map(|name| format!("{name} expected absent, got it"))
+        .map(|name| Attribute {
+            name: name.clone(),
+            expected: "absent".into(),
+            actual: "it".into(),
+        })
         .collect()
 }
 
-/// Each attribute `want` names that `got` does not have as expected, one phrase each.
-fn cookie_diff(want: &CookieExpect, got: &cookie::Cookie) -> Vec<String> {
+/// Each attribute `want` names that `got` does not have as expected.
+fn cookie_diff(want: &CookieExpect, got: &cookie::Cookie) -> Vec<Attribute> {
     let deleted = got.max_age().is_some_and(|m| m.whole_seconds() <= 0)
         || got
             .expires_datetime()
@@ -111,11 +137,10 @@ fn cookie_diff(want: &CookieExpect, got: &cookie::Cookie) -> Vec<String> {
         .into_iter()
         .filter_map(|(what, expected, actual)| {
             let expected = expected?;
-            (Some(&expected) != actual.as_ref()).then(|| {
-                format!(
-                    "{what} expected {expected:?}, got {}",
-                    actual.map_or("none".into(), |g| format!("{g:?}"))
-                )
+            (Some(&expected) != actual.as_ref()).then(|| Attribute {
+                name: what.into(),
+                expected: format!("{expected:?}"),
+                actual: actual.map_or("none".into(), |g| format!("{g:?}")),
             })
         })
         .collect()

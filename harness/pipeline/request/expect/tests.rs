@@ -32,7 +32,10 @@ fn expect(toml_text: &str) -> Expect {
 fn fails(e: &Expect, ex: &Exchange) -> String {
     let f = check(e, ex);
     assert!(!f.is_empty(), "expected a failure");
-    f.join("\n")
+    f.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]
@@ -320,4 +323,41 @@ fn a_body_in_more_or_fewer_pieces_than_allowed_fails() {
     assert!(check(&expect("chunks = { max = 1 }"), &whole).is_empty());
     let msg = fails(&expect("chunks = { max = 1 }"), &streamed);
     assert!(msg.contains("at most 1 pieces, it came in 2"), "{msg}");
+}
+
+#[test]
+fn a_mismatch_is_data_the_expectation_what_was_asked_and_what_came() {
+    let ex = exchange(
+        200,
+        &[
+            ("cache-control", "no-store"),
+            ("set-cookie", "a=1; Path=/x"),
+        ],
+        &[(1, "")],
+    );
+    let found = check(
+        &expect(
+            "status = 302\nheaders = { cache-control = \"max-age=60\" }\ncookies = [{ name = \"a\", path = \"/\" }]",
+        ),
+        &ex,
+    );
+    let fields: Vec<(&str, &str, &str)> = found
+        .iter()
+        .map(|m| {
+            (
+                m.expectation.as_str(),
+                m.expected.as_str(),
+                m.actual.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("status", "302", "200 OK"),
+            ("headers.cache-control", "\"max-age=60\"", "\"no-store\""),
+            ("cookies.a", "Path \"/\"", "Path \"/x\""),
+        ]
+    );
+    assert_eq!(found[0].to_string(), "status: expected 302, got 200 OK");
 }
