@@ -6,6 +6,7 @@ use crate::pipeline::classify::redact::Redactor;
 use crate::pipeline::classify::{Classification, Origin, buildlog, tree};
 use crate::pipeline::discover::case::Fixture;
 use crate::pipeline::model;
+use crate::pipeline::request::expect::Mismatch;
 use crate::pipeline::session::SessionError;
 
 use super::failure::{Failure, mismatches};
@@ -19,8 +20,10 @@ fn model_prediction(
     adapter: &Adapter,
     resolved_format: Option<model::BuildFormat>,
 ) -> Result<model::Prediction, Failure> {
-    let mut project = model::Project::read(&fixture.dir)
-        .map_err(|e| Failure::Mismatches(vec![format!("model: {e}")]))?;
+    let mut project = model::Project::read(&fixture.dir).map_err(|e| {
+        let mismatch = Mismatch::new("model", "model", "a project to read", e.to_string());
+        Failure::Mismatches(vec![mismatch.worded(format!("model: {e}"))])
+    })?;
     if let Some(format) = resolved_format {
         project.build_format = format;
     }
@@ -29,45 +32,81 @@ fn model_prediction(
     Ok(model::predict(&project, assumed))
 }
 
+/// A disagreement with the rules model about `what`: it predicted `predicted`, Astro did
+/// `actual`; said as `message`.
+fn model_says(what: &str, predicted: String, actual: String, message: String) -> Mismatch {
+    Mismatch::new(format!("model.{what}"), "model", predicted, actual).worded(message)
+}
+
 /// Where Astro's actual decisions differ from the rules model's prediction.
-pub fn model_mismatches(prediction: &model::Prediction, actual: &Classification) -> Vec<String> {
+pub fn model_mismatches(prediction: &model::Prediction, actual: &Classification) -> Vec<Mismatch> {
     let mut out = Vec::new();
     if let Some(error) = &prediction.build_error {
-        out.push(format!(
-            "model: the build succeeded, but the model predicted it fails with {error}"
+        out.push(model_says(
+            "build",
+            format!("a failure with {error}"),
+            "a successful build".into(),
+            format!("model: the build succeeded, but the model predicted it fails with {error}"),
         ));
     }
     for p in &prediction.routes {
+        let predicted = format!("{} {}", p.mode, p.source);
         match actual.route(&p.source) {
-            None => out.push(format!(
-                "model: predicts {} {}, but Astro reported no such route",
-                p.mode, p.source
+            None => out.push(model_says(
+                &p.source,
+                predicted,
+                "no such route".into(),
+                format!(
+                    "model: predicts {} {}, but Astro reported no such route",
+                    p.mode, p.source
+                ),
             )),
-            Some(r) if r.mode != p.mode => out.push(format!(
-                "model: Astro decided {} {}, the model predicted {} ({})",
-                r.mode, p.source, p.mode, p.why
+            Some(r) if r.mode != p.mode => out.push(model_says(
+                &p.source,
+                predicted,
+                format!("{} {}", r.mode, p.source),
+                format!(
+                    "model: Astro decided {} {}, the model predicted {} ({})",
+                    r.mode, p.source, p.mode, p.why
+                ),
             )),
             Some(r) => {
                 if let Some(file) = &p.file
                     && !r.files.contains(file)
                 {
-                    out.push(format!(
-                        "model: {} should write {file}, Astro wrote {:?}",
-                        p.source, r.files
+                    out.push(model_says(
+                        &p.source,
+                        file.clone(),
+                        format!("{:?}", r.files),
+                        format!(
+                            "model: {} should write {file}, Astro wrote {:?}",
+                            p.source, r.files
+                        ),
                     ));
                 }
             }
         }
     }
     for p in &prediction.redirects {
+        let predicted = format!("{} {}", p.mode, p.source);
         match actual.route(&p.source) {
-            None => out.push(format!(
-                "model: predicts {} {}, but Astro reported no such redirect",
-                p.mode, p.source
+            None => out.push(model_says(
+                &p.source,
+                predicted,
+                "no such redirect".into(),
+                format!(
+                    "model: predicts {} {}, but Astro reported no such redirect",
+                    p.mode, p.source
+                ),
             )),
-            Some(r) if r.mode != p.mode => out.push(format!(
-                "model: Astro decided {} {}, the model predicted {} ({})",
-                r.mode, p.source, p.mode, p.why
+            Some(r) if r.mode != p.mode => out.push(model_says(
+                &p.source,
+                predicted,
+                format!("{} {}", r.mode, p.source),
+                format!(
+                    "model: Astro decided {} {}, the model predicted {} ({})",
+                    r.mode, p.source, p.mode, p.why
+                ),
             )),
             Some(_) => {}
         }
@@ -77,9 +116,14 @@ pub fn model_mismatches(prediction: &model::Prediction, actual: &Classification)
             && !r.source.starts_with('(')
             && prediction.route(&r.source).is_none()
         {
-            out.push(format!(
-                "model: Astro routed {} {} ({}), which the model does not see as a route",
-                r.mode, r.source, r.pattern
+            out.push(model_says(
+                &r.source,
+                "no route".into(),
+                format!("{} {} ({})", r.mode, r.source, r.pattern),
+                format!(
+                    "model: Astro routed {} {} ({}), which the model does not see as a route",
+                    r.mode, r.source, r.pattern
+                ),
             ));
         }
     }
@@ -98,27 +142,38 @@ pub(super) fn check_routes(
     let mut failures = model_mismatches(&prediction, classification);
     failures.extend(routes_mismatches(fixture, classification));
     if let Err(e) = snapshot.compare(&classification.listing(false)) {
-        failures.push(e.to_string());
+        failures.push(e.into());
     }
     mismatches(failures)
 }
 
-/// Where Astro's decisions differ from the case's `[routes]`, one line each.
-pub(super) fn routes_mismatches(fixture: &Fixture, classification: &Classification) -> Vec<String> {
+/// Where Astro's decisions differ from the case's `[routes]`, one each.
+pub(super) fn routes_mismatches(
+    fixture: &Fixture,
+    classification: &Classification,
+) -> Vec<Mismatch> {
     let mut failures = Vec::new();
     for (source, expected) in &fixture.case.routes {
-        match classification.route(source.get_ref()) {
-            None => failures.push(format!(
-                "[routes] expects {expected} {}, but Astro reported no such route",
-                source.get_ref()
-            )),
-            Some(r) if r.mode != *expected => failures.push(format!(
-                "[routes] expects {expected} {}, but Astro decided {} ({} of {})",
-                source.get_ref(),
-                r.mode,
-                fixture.case_file_name(),
-                fixture.name
-            )),
+        let source = source.get_ref();
+        let key = format!("routes.{source}");
+        match classification.route(source) {
+            None => failures.push(
+                Mismatch::new(key, "[routes]", expected.to_string(), "no such route").worded(
+                    format!(
+                        "[routes] expects {expected} {source}, but Astro reported no such route"
+                    ),
+                ),
+            ),
+            Some(r) if r.mode != *expected => failures.push(
+                Mismatch::new(key, "[routes]", expected.to_string(), r.mode.to_string()).worded(
+                    format!(
+                        "[routes] expects {expected} {source}, but Astro decided {} ({} of {})",
+                        r.mode,
+                        fixture.case_file_name(),
+                        fixture.name
+                    ),
+                ),
+            ),
             Some(_) => {}
         }
     }
@@ -131,7 +186,7 @@ pub(super) fn check_dist(build: &Build, snapshot: &SnapshotFile) -> Result<(), F
     let listing = tree::listing(&build.out_dir(), &Redactor::for_build(build, None));
     snapshot
         .compare(&listing)
-        .map_err(|e| Failure::Mismatches(vec![e.to_string()]))
+        .map_err(|e| Failure::Mismatches(vec![e.into()]))
 }
 
 /// The `build-error` check: the build fails with the Astro error the case names, as the
@@ -142,7 +197,14 @@ pub(super) fn check_build_error(
     build: &Build,
 ) -> Result<(), Failure> {
     let Some(expected) = fixture.case.build.expect_error else {
-        return mismatches(vec!["case.toml names no `expect_error`".into()]);
+        let mismatch = Mismatch::new(
+            "build.expect_error",
+            "build-error",
+            "an Astro error",
+            "none",
+        )
+        .worded("case.toml names no `expect_error`".into());
+        return mismatches(vec![mismatch]);
     };
     let mut failures = Vec::new();
     let names = buildlog::error_names(&build.log);
@@ -157,19 +219,30 @@ pub(super) fn check_build_error(
         } else {
             format!("the build failed with {}", names.join(", "))
         };
-        failures.push(format!(
+        let mismatch = Mismatch::new(
+            "build.expect_error",
+            "build",
+            format!("a failure with {expected}"),
+            what.clone(),
+        );
+        failures.push(mismatch.worded(format!(
             "expected the build to fail with {expected}; {what}\nlast lines of the build log ({}):\n{}",
             build.log_path.display(),
             build.log_tail()
-        ));
+        )));
     }
     let predicted = model_prediction(fixture, adapter, None)?.build_error;
     if predicted != Some(expected) {
-        failures.push(format!(
-            "model: the case expects the build to fail with {expected}, the model predicts {}",
-            predicted.map_or("a successful build".to_string(), |e| format!(
-                "a failure with {e}"
-            ))
+        let predicted = predicted.map_or("a successful build".to_string(), |e| {
+            format!("a failure with {e}")
+        });
+        failures.push(model_says(
+            "build",
+            predicted.clone(),
+            format!("a failure with {expected}"),
+            format!(
+                "model: the case expects the build to fail with {expected}, the model predicts {predicted}"
+            ),
         ));
     }
     mismatches(failures)

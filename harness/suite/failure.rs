@@ -17,8 +17,8 @@ pub enum Failure {
     #[error(transparent)]
     Session(#[from] Arc<SessionError>),
     /// The expectations that did not hold, one per line.
-    #[error("{}", .0.join("\n"))]
-    Mismatches(Vec<String>),
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Mismatches(Vec<Mismatch>),
     /// A request check: the exchange failed or its expectations did not hold.
     #[error(transparent)]
     Request(#[from] RequestFailure),
@@ -32,6 +32,7 @@ impl Failure {
     pub fn mismatches(&self) -> Vec<Mismatch> {
         match self {
             Failure::Request(r) => r.mismatches.clone(),
+            Failure::Mismatches(m) => m.clone(),
             _ => Vec::new(),
         }
     }
@@ -44,7 +45,7 @@ impl From<SessionError> for Failure {
 }
 
 /// `Ok` when nothing failed, else the failures.
-pub(super) fn mismatches(failures: Vec<String>) -> Result<(), Failure> {
+pub(super) fn mismatches(failures: Vec<Mismatch>) -> Result<(), Failure> {
     if failures.is_empty() {
         Ok(())
     } else {

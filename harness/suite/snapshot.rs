@@ -35,6 +35,18 @@ pub struct SnapshotMismatch {
     pub actual: String,
 }
 
+impl From<SnapshotMismatch> for crate::pipeline::request::expect::Mismatch {
+    fn from(e: SnapshotMismatch) -> Self {
+        let expected = format!("{}.snap", e.file.display());
+        let actual = if e.missing {
+            "no snapshot yet"
+        } else {
+            "a different value"
+        };
+        Self::new("snapshot", "snapshot", expected, actual).worded(e.to_string())
+    }
+}
+
 /// What a mismatch may write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum WritePolicy {

@@ -57,7 +57,11 @@ fn every_kind_of_model_mismatch_is_reported() {
         ],
         ..Classification::default()
     };
-    let found = model_mismatches(&prediction, &classification).join("\n");
+    let found = model_mismatches(&prediction, &classification)
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
     for line in [
         "model: the build succeeded, but the model predicted it fails with NoAdapterInstalled",
         "model: Astro decided λ src/pages/a.astro, the model predicted ▶ (flag `true` at line 2)",

@@ -88,7 +88,11 @@ pub(super) fn check_site(site: &Site, installed: &InstalledStack) -> Result<(), 
         )),
         None => {
             let actual = classify::classify(&built).map_err(|e| e.to_string())?;
-            problems.extend(suite::model_mismatches(&prediction, &actual));
+            problems.extend(
+                suite::model_mismatches(&prediction, &actual)
+                    .iter()
+                    .map(ToString::to_string),
+            );
             problems.extend(file_mismatches(site, &prediction, &actual));
         }
     }
