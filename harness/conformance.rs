@@ -15,7 +15,7 @@ use astro_conform::pipeline::build::process;
 use astro_conform::pipeline::discover::adapter;
 use astro_conform::pipeline::install::stack;
 use astro_conform::suite::{self, Outcome};
-use astro_conform::{paths, settings};
+use astro_conform::{paths, report, settings};
 use libtest_mimic::{Arguments, Trial};
 
 fn list() -> Result<Vec<suite::Trial>, Box<dyn std::error::Error>> {
@@ -29,6 +29,22 @@ fn list() -> Result<Vec<suite::Trial>, Box<dyn std::error::Error>> {
     let stacks = suite::select_stacks(all, &[], &profiles)?;
     let dirs = suite::fixture_dirs(&settings.fixtures, !settings.no_builtin);
     Ok(suite::trials(&dirs, &stacks, &profiles)?)
+}
+
+/// In a GitHub Actions job, an `::error` annotation on the case-file line that asked for a
+/// failed trial.
+fn annotate(trial: &suite::Trial, message: &str) {
+    if let Some(at) = trial
+        .asked_at
+        .as_ref()
+        .filter(|_| report::in_github_actions())
+    {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        println!(
+            "{}",
+            report::annotation(&at.into(), &trial.name, message, &cwd)
+        );
+    }
 }
 
 fn main() -> ExitCode {
@@ -55,7 +71,10 @@ fn main() -> ExitCode {
             let suite_trial = t.clone();
             let trial = Trial::test(name, move || match runner.judge(&t) {
                 Outcome::Pass | Outcome::Deviation { .. } | Outcome::NotApplicable(_) => Ok(()),
-                Outcome::Fail(failed) => Err(failed.message.into()),
+                Outcome::Fail(failed) => {
+                    annotate(&t, &failed.message);
+                    Err(failed.message.into())
+                }
                 Outcome::StaleDeviation(message) => Err(message.into()),
             })
             .with_ignored_flag(skipped);

@@ -96,7 +96,7 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
     );
     bar.finish_and_clear();
     let failed: Vec<_> = checks.iter().filter(|c| c.result.is_err()).collect();
-    let annotate = args.annotations || crate::run::in_github_actions();
+    let annotate = args.annotations || astro_conform::report::in_github_actions();
     let cwd = std::env::current_dir().unwrap_or_default();
     for c in &failed {
         if let Err(e) = &c.result {

@@ -114,7 +114,7 @@ pub(crate) fn run(opts: &Args) -> CliResult<ExitCode> {
         "astro-conform: reports written to {} (matrix.json, junit.xml, matrix.md, matrix.html)",
         report_dir.display()
     );
-    if opts.annotations || in_github_actions() {
+    if opts.annotations || astro_conform::report::in_github_actions() {
         for line in matrix.annotations() {
             println!("{line}");
         }
@@ -128,11 +128,6 @@ pub(crate) fn run(opts: &Args) -> CliResult<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// True when running as a GitHub Actions step (`GITHUB_ACTIONS=true`).
-pub(crate) fn in_github_actions() -> bool {
-    std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true")
 }
 
 /// The profiles named (`all` for every one), or the default ones.

@@ -162,6 +162,12 @@ fn stale_tag_deviations(results: &[(&Trial, &Outcome)]) -> Vec<(String, String, 
         .collect()
 }
 
+/// True when running as a GitHub Actions step (`GITHUB_ACTIONS=true`): failures are then
+/// also written as annotations.
+pub fn in_github_actions() -> bool {
+    std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true")
+}
+
 /// A GitHub Actions `::error` workflow command for a failure of the check `title` that
 /// `source` asked for, with the first informative line of `message`; its file relative
 /// to `cwd` where it is inside it.
