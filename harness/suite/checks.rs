@@ -49,15 +49,17 @@ pub fn model_mismatches(prediction: &model::Prediction, actual: &Classification)
             format!("model: the build succeeded, but the model predicted it fails with {error}"),
         ));
     }
-    for p in &prediction.routes {
+    let routes = prediction.routes.iter().map(|p| (p, "route"));
+    let redirects = prediction.redirects.iter().map(|p| (p, "redirect"));
+    for (p, kind) in routes.chain(redirects) {
         let predicted = format!("{} {}", p.mode, p.source);
         match actual.route(&p.source) {
             None => out.push(model_says(
                 &p.source,
                 predicted,
-                "no such route".into(),
+                format!("no such {kind}"),
                 format!(
-                    "model: predicts {} {}, but Astro reported no such route",
+                    "model: predicts {} {}, but Astro reported no such {kind}",
                     p.mode, p.source
                 ),
             )),
@@ -71,7 +73,7 @@ pub fn model_mismatches(prediction: &model::Prediction, actual: &Classification)
                 ),
             )),
             Some(r) => {
-                if let Some(file) = &p.file
+                if let Some(file) = p.file.as_ref().filter(|_| kind == "route")
                     && !r.files.contains(file)
                 {
                     out.push(model_says(
@@ -85,30 +87,6 @@ pub fn model_mismatches(prediction: &model::Prediction, actual: &Classification)
                     ));
                 }
             }
-        }
-    }
-    for p in &prediction.redirects {
-        let predicted = format!("{} {}", p.mode, p.source);
-        match actual.route(&p.source) {
-            None => out.push(model_says(
-                &p.source,
-                predicted,
-                "no such redirect".into(),
-                format!(
-                    "model: predicts {} {}, but Astro reported no such redirect",
-                    p.mode, p.source
-                ),
-            )),
-            Some(r) if r.mode != p.mode => out.push(model_says(
-                &p.source,
-                predicted,
-                format!("{} {}", r.mode, p.source),
-                format!(
-                    "model: Astro decided {} {}, the model predicted {} ({})",
-                    r.mode, p.source, p.mode, p.why
-                ),
-            )),
-            Some(_) => {}
         }
     }
     for r in &actual.routes {

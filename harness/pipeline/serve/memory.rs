@@ -8,42 +8,45 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// Peak resident memory, in kB, of every process in the process group `pgid` (VmHWM
-/// summed), or `None` when it cannot be read.
-pub fn peak_rss_kb(pgid: u32) -> Option<u64> {
-    let mut total = None;
+/// Every process now, with its parent and its process group (from `/proc/<pid>/stat`).
+fn processes() -> Option<Vec<Process>> {
+    let mut out = Vec::new();
     for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<u32>().ok())
-        else {
+        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse().ok()) else {
             continue;
         };
         let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
             continue;
         };
         // The fields after the command name, which is in parentheses: state, ppid, pgrp.
-        let group = stat
+        let fields: Vec<u32> = stat
             .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(2))
-            .and_then(|g| g.parse::<u32>().ok());
-        if group != Some(pgid) {
-            continue;
-        }
-        let hwm = std::fs::read_to_string(format!("/proc/{pid}/status"))
-            .ok()
-            .and_then(|status| {
-                status
-                    .lines()
-                    .find_map(|l| l.strip_prefix("VmHWM:"))
-                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            });
-        if let Some(kb) = hwm {
-            *total.get_or_insert(0) += kb;
+            .map(|(_, rest)| rest.split_whitespace().skip(1).take(2))
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f.parse().ok())
+            .collect();
+        if let [parent, group] = fields[..] {
+            out.push(Process { pid, parent, group });
         }
     }
-    total
+    Some(out)
+}
+
+struct Process {
+    pid: u32,
+    parent: u32,
+    group: u32,
+}
+
+/// Peak resident memory, in kB, of every process in the process group `pgid` (VmHWM
+/// summed), or `None` when it cannot be read.
+pub fn peak_rss_kb(pgid: u32) -> Option<u64> {
+    processes()?
+        .iter()
+        .filter(|p| p.group == pgid)
+        .filter_map(|p| status_kb(p.pid, "VmHWM:"))
+        .reduce(|a, b| a + b)
 }
 
 /// A `/proc/<pid>/status` field in kB (`VmRSS`, `VmHWM`).
@@ -56,24 +59,8 @@ fn status_kb(pid: u32, field: &str) -> Option<u64> {
 /// Resident memory now, in kB, of process `root` and all its descendants (VmRSS summed).
 pub fn tree_rss_kb(root: u32) -> Option<u64> {
     let mut children: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
-    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        let parent = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-            .and_then(|p| p.parse::<u32>().ok());
-        if let Some(parent) = parent {
-            children.entry(parent).or_default().push(pid);
-        }
+    for p in processes()? {
+        children.entry(p.parent).or_default().push(p.pid);
     }
     let mut total = status_kb(root, "VmRSS:")?;
     let mut todo = children.remove(&root).unwrap_or_default();
