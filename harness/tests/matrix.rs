@@ -171,10 +171,11 @@ fn each_mutant_fails_exactly_the_checks_it_breaks() {
     let pairs: Vec<_> = trials.iter().zip(outcomes.iter()).collect();
     let used: Vec<&Profile> = profiles.iter().map(|p| p.as_ref()).collect();
     let matrix = Matrix::new(&used, &pairs);
-    // Each server stopped after the last trial that needed it: two workers, two servers,
+    // Each server stopped after the last trial that needed it: one per worker, plus the
+    // one whose trials straddle the split (the first worker reaches them only at its end),
     // for every profile × fixture of the matrix.
     let usage = runner.usage();
-    assert!(usage.servers <= 2, "{usage}");
+    assert!(usage.servers <= 3, "{usage}");
 
     let problems: Vec<String> = std::iter::once("node")
         .chain(mutants)
