@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use include_dir::{Dir, include_dir};
 
-use crate::pipeline::install::cache::{EntryLock, KeyHasher};
+use crate::cache::{EntryLock, KeyHasher};
 
 /// Each folder the harness reads from its root, by name.
 static FOLDERS: [(&str, Dir<'static>); 4] = [

@@ -11,9 +11,9 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use astro_conform::pipeline::build::process;
 use astro_conform::pipeline::discover::adapter;
 use astro_conform::pipeline::install::stack;
+use astro_conform::process;
 use astro_conform::suite::{self, Outcome};
 use astro_conform::{paths, report, settings};
 use libtest_mimic::{Arguments, Trial};

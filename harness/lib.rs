@@ -11,7 +11,10 @@
 //! measures throughput and decides A/B comparisons. [`error`] holds the errors every stage
 //! shares.
 
+pub mod astro;
 pub mod error;
+pub mod process;
+pub mod cache;
 pub mod paths;
 pub mod project;
 pub mod settings;

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use astro_conform::error::{IoError, Located};
 use astro_conform::perf::bench::BenchError;
 use astro_conform::perf::load::LoadError;
-use astro_conform::pipeline::build::process::ProcessError;
 use astro_conform::pipeline::build::{BuildError, BuildFailed};
 use astro_conform::pipeline::classify::ClassifyError;
 use astro_conform::pipeline::discover::adapter::ProfileError;
@@ -19,6 +18,7 @@ use astro_conform::pipeline::model::RulesError;
 use astro_conform::pipeline::request::http::HttpError;
 use astro_conform::pipeline::serve::ServeError;
 use astro_conform::pipeline::session::SessionError;
+use astro_conform::process::ProcessError;
 use astro_conform::settings::SettingsError;
 
 /// What went wrong, as the exit status says it.

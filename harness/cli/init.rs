@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
+use astro_conform::astro::{Mode, Origin, RouteType};
 use astro_conform::error::IoError;
-use astro_conform::pipeline::classify::{Classification, Mode, Origin, RouteType};
+use astro_conform::pipeline::classify::Classification;
 use astro_conform::pipeline::request::case;
 use astro_conform::pipeline::request::http::{self, Request};
 use astro_conform::suite::site;

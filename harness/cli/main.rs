@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use astro_conform::pipeline::build::process;
+use astro_conform::process;
 
 /// Builds real Astro projects and shows, per route, whether Astro prerendered it (▶) or
 /// renders it on demand (λ); runs the conformance suite of fixtures.

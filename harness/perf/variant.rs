@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::astro::Mode;
 use crate::paths;
 use crate::perf::bench::BenchError;
 use crate::perf::load::Target;
 use crate::perf::routes::{self, ROUTES_FILE, RouteSpec};
 use crate::pipeline::build::{self, Adapter};
-use crate::pipeline::classify::Mode;
 use crate::pipeline::discover::adapter;
 use crate::pipeline::install::own;
 use crate::pipeline::install::stack::{self, InstalledStack};

@@ -1,9 +1,10 @@
 //! The build checks of a trial: the verified ▶/λ listing against the rules model, the
 //! case and the snapshot; the output tree; the expected build error.
 
+use crate::astro::Origin;
 use crate::pipeline::build::{Adapter, Build};
 use crate::pipeline::classify::redact::Redactor;
-use crate::pipeline::classify::{Classification, Origin, buildlog, tree};
+use crate::pipeline::classify::{Classification, buildlog, tree};
 use crate::pipeline::discover::case::Fixture;
 use crate::pipeline::model;
 use crate::pipeline::request::expect::Mismatch;
@@ -18,7 +19,7 @@ use super::snapshot::SnapshotFile;
 fn model_prediction(
     fixture: &Fixture,
     adapter: &Adapter,
-    resolved_format: Option<model::BuildFormat>,
+    resolved_format: Option<crate::astro::BuildFormat>,
 ) -> Result<model::Prediction, Failure> {
     let mut project = model::Project::read(&fixture.dir).map_err(|e| {
         let mismatch = Mismatch::new("model", "model", "a project to read", e.to_string());

@@ -2,10 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::pipeline::build::process;
 use crate::pipeline::request::case::{MAX_REDIRECTS, PathFrom, PathFromError, RequestCase};
 use crate::pipeline::request::expect::{self, Mismatch};
 use crate::pipeline::request::http::{self, Request};
+use crate::process;
 
 /// Where a request case is sent.
 pub struct Target<'a> {

@@ -1,8 +1,8 @@
 //! Unit tests of the parent module.
 
 use super::*;
-use crate::pipeline::classify::{Classification, Mode, Origin, Route, RouteType};
-use crate::pipeline::model;
+use crate::astro::{Mode, Origin, RouteType};
+use crate::pipeline::classify::{Classification, Route};
 use crate::pipeline::model::{Kind, Predicted, Prediction};
 
 fn predicted(source: &str, mode: Mode, file: Option<&str>) -> Predicted {
@@ -30,7 +30,7 @@ fn actual(source: &str, mode: Mode, files: &[&str]) -> Route {
 #[test]
 fn every_kind_of_model_mismatch_is_reported() {
     let prediction = Prediction {
-        output: model::Output::Static,
+        output: crate::astro::Output::Static,
         adapter: true,
         routes: vec![
             predicted(
@@ -46,7 +46,7 @@ fn every_kind_of_model_mismatch_is_reported() {
             predicted("src/pages/gone.astro", Mode::OnDemand, None),
         ],
         redirects: Vec::new(),
-        build_error: Some(crate::pipeline::build::AstroError::NoAdapterInstalled),
+        build_error: Some(crate::astro::AstroError::NoAdapterInstalled),
         lints: Vec::new(),
     };
     let classification = Classification {

@@ -7,8 +7,8 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use astro_conform::astro::Mode;
 use astro_conform::paths;
-use astro_conform::pipeline::classify::Mode;
 use astro_conform::pipeline::discover::adapter::{self, Profile};
 use astro_conform::pipeline::install::stack;
 use astro_conform::pipeline::model;

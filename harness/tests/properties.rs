@@ -6,11 +6,10 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 
+use astro_conform::astro::{Mode, Origin, RouteType};
 use astro_conform::pipeline::classify::buildlog;
 use astro_conform::pipeline::classify::redact::Redactor;
-use astro_conform::pipeline::classify::{
-    Classification, Mode, Origin, Route, RouteType, parse_listing,
-};
+use astro_conform::pipeline::classify::{Classification, Route, parse_listing};
 use astro_conform::pipeline::request::expect::{self, Expect};
 use astro_conform::pipeline::request::http::{Chunk, Exchange};
 

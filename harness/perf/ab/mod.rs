@@ -32,10 +32,10 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use crate::astro::Mode;
 use crate::perf::bench::{self, BenchError, Settings};
 use crate::perf::stats;
 use crate::perf::variant::{Prepared, ServedRoute};
-use crate::pipeline::classify::Mode;
 
 /// Seconds of each round by default.
 pub const ROUND_SECONDS: f64 = 0.5;

@@ -7,23 +7,23 @@
 
 mod adapter;
 mod output;
-pub mod process;
-mod watchdog;
+mod probe_report;
 
 pub use adapter::Adapter;
-pub use output::{AstroError, Build, BuildFailed};
+pub use output::{Build, BuildFailed};
 use output::{Outcome, load_build};
+pub use probe_report::{ProbeBuild, ProbeReport, ProbeRoute};
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use crate::cache::{EntryLock, KeyHasher};
 use crate::error::IoError;
-use crate::pipeline::install::cache::{EntryLock, KeyHasher};
 use crate::pipeline::install::stack::InstalledStack;
+use crate::process::{self, ProcessError};
 use crate::project::{NotAProject, find_config};
-use process::ProcessError;
 
 /// The probe integration's source, written into every workdir.
 pub(crate) const PROBE_SOURCE: &str = include_str!("probe/probe.mjs");

@@ -1,41 +1,15 @@
 //! What a build leaves: its outcome, log, probe report and output dirs, read back from
-//! its workdir; and the Astro errors a build can be expected to fail with.
+//! its workdir.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::pipeline::classify::ProbeReport;
+use super::ProbeReport;
 
-use super::{BuildError, HARNESS_DIR, process};
-
-/// An Astro error a build can be expected to fail with (its name, as Astro prints it).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
-)]
-pub enum AstroError {
-    /// On-demand routes (or output server) without an adapter.
-    NoAdapterInstalled,
-    /// A server island without an adapter.
-    NoAdapterInstalledServerIslands,
-}
-
-impl AstroError {
-    /// The name Astro prints.
-    pub fn name(self) -> &'static str {
-        match self {
-            AstroError::NoAdapterInstalled => "NoAdapterInstalled",
-            AstroError::NoAdapterInstalledServerIslands => "NoAdapterInstalledServerIslands",
-        }
-    }
-}
-
-impl std::fmt::Display for AstroError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
+use super::{BuildError, HARNESS_DIR};
+use crate::process;
 
 /// How a build ended, kept next to it in the cache.
 #[derive(Debug, Clone, Serialize, Deserialize)]

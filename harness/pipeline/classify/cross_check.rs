@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::path::Path;
 
-use crate::pipeline::classify::RouteType;
+use crate::astro::{Mode, RouteType};
 use crate::pipeline::classify::buildlog::{PrerenderGroup, PrerenderLog};
 
 use super::*;

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use super::*;
+use crate::astro::{Mode, Origin, RouteType};
 use crate::pipeline::classify::buildlog::{PrerenderGroup, PrerenderLog};
 
 fn route(source: &str, pattern: &str, kind: RouteType, mode: Mode, files: &[&str]) -> Route {
@@ -167,7 +168,7 @@ fn an_astro5_header_with_other_files_disagrees() {
 
 #[test]
 fn modes_parse_from_symbols_and_words() {
-    #[derive(Deserialize)]
+    #[derive(serde::Deserialize)]
     struct M {
         m: Mode,
     }

@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::astro::AstroError;
+use crate::astro::Mode;
 use crate::error::{IoError, Located, parse_toml};
-use crate::pipeline::build::AstroError;
-use crate::pipeline::classify::Mode;
 use crate::pipeline::request::case::RequestCase;
 
 /// Errors of reading fixtures.

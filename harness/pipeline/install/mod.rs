@@ -1,7 +1,6 @@
 //! Stacks (pinned Astro and adapters, a Node toolchain) installed with `npm ci` into a
 //! content-addressed cache, or a project's own installed packages run with a stack's Node.
 
-pub mod cache;
 pub mod stack;
 mod profile;
 pub mod own;

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
+use crate::cache::KeyHasher;
 use crate::error::read_json;
-use crate::pipeline::install::cache::KeyHasher;
 use crate::pipeline::install::stack::{InstalledStack, NodeRuntime, Stack, StackError};
 
 /// The package managers whose lockfiles say a project has its own packages.

@@ -10,7 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::error::{IoError, read_json};
-use crate::pipeline::build::process::ProcessError;
+use crate::process::ProcessError;
 
 /// Errors of finding, choosing and installing stacks and tools.
 #[derive(Debug, thiserror::Error)]

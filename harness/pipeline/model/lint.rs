@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::pipeline::classify::Mode;
+use crate::astro::Mode;
 
 use super::read::*;
 

@@ -5,8 +5,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Serialize;
 
-use crate::pipeline::build::AstroError;
-use crate::pipeline::classify::Mode;
+use crate::astro::{AstroError, BuildFormat, Mode, Output};
 
 use super::lint::lint_route;
 use super::read::*;

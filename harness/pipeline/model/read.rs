@@ -4,10 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
+use crate::astro::{BuildFormat, Output};
 use crate::error::IoError;
 use crate::project::NotAProject;
 use regex::Regex;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// Astro's own flag match: the first line (anywhere in the file) that reads
 /// `export const prerender = true|false`, an optional `;`, any whitespace between.
@@ -117,8 +118,6 @@ impl<T: Copy> Setting<T> {
     }
 }
 
-pub use crate::pipeline::classify::Output;
-
 /// A `redirects` entry of the config.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Redirect {
@@ -141,19 +140,6 @@ pub struct Project {
     pub routes: Vec<RouteFile>,
     /// Files under `src/` with a `server:defer` island (file, line).
     pub server_islands: Vec<(String, usize)>,
-}
-
-/// `build.format`: how a prerendered page's file is named.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum BuildFormat {
-    /// `about/index.html`.
-    #[default]
-    Directory,
-    /// `about.html` (and `guide.html` for `guide/index.astro`).
-    File,
-    /// As the source file is named: `about.html`, `guide/index.html`.
-    Preserve,
 }
 
 /// The `format` of the config's `build` (a literal), else the default.

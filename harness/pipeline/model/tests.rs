@@ -4,6 +4,7 @@ use std::path::Path;
 
 use super::read::*;
 use super::*;
+use crate::astro::Output;
 
 #[test]
 fn the_flag_is_read_as_astro_reads_it() {
@@ -95,7 +96,8 @@ fn config_settings_are_read_or_reported_unreadable() {
 
 #[test]
 fn build_format_names_the_files_of_pages_not_endpoints() {
-    use super::read::{BuildFormat, read_build_format};
+    use super::read::read_build_format;
+    use crate::astro::BuildFormat;
     assert_eq!(
         read_build_format("build: { format: 'file' }"),
         BuildFormat::File

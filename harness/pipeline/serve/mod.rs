@@ -1,6 +1,6 @@
 //! Starting a built project's server on 127.0.0.1 and waiting until it answers.
 //!
-//! The server runs in its own process group (see [`crate::pipeline::build::process`]): dropping the
+//! The server runs in its own process group (see [`crate::process`]): dropping the
 //! [`Server`] kills the group. A port taken between choosing and binding is retried on
 //! another port; a server that exits early or never becomes ready is reported with the
 //! tail of its log.
@@ -17,9 +17,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::error::IoError;
-use crate::pipeline::build::process::{self, GroupGuard, ProcessError};
 use crate::pipeline::build::{Build, HARNESS_DIR};
 use crate::pipeline::install::stack::InstalledStack;
+use crate::process::{self, GroupGuard, ProcessError};
 
 /// Attempts at binding before giving up on "address in use".
 const PORT_ATTEMPTS: usize = 3;

@@ -12,7 +12,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::error::IoError;
-use crate::pipeline::build::process::{self, GroupGuard};
+use crate::process::{self, GroupGuard};
 
 use super::{Launch, ServeError, Server, answers_http, free_port};
 

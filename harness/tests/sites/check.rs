@@ -4,9 +4,10 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use astro_conform::astro::Mode;
 use astro_conform::pipeline::build::{self, Adapter, BuildRequest};
 use astro_conform::pipeline::classify::buildlog;
-use astro_conform::pipeline::classify::{self, Classification, Mode};
+use astro_conform::pipeline::classify::{self, Classification};
 use astro_conform::pipeline::install::stack::InstalledStack;
 use astro_conform::pipeline::model;
 use astro_conform::{paths, suite};
@@ -137,7 +138,7 @@ fn save_fixture(
         }
     }
     std::fs::write(dir.join("case.toml"), &case).unwrap();
-    let mut hasher = astro_conform::pipeline::install::cache::KeyHasher::default();
+    let mut hasher = astro_conform::cache::KeyHasher::default();
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.unwrap();
         if entry.file_type().is_file() {

@@ -14,7 +14,8 @@ use std::path::Path;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
 
-use astro_conform::pipeline::model::{BuildFormat, Kind};
+use astro_conform::astro::BuildFormat;
+use astro_conform::pipeline::model::Kind;
 
 use crate::support;
 

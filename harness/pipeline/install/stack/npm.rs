@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use crate::pipeline::build::process::{self};
-use crate::pipeline::install::cache::{EntryLock, KeyHasher};
+use crate::cache::{EntryLock, KeyHasher};
+use crate::process::{self};
 
 use super::*;
 

@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::Once;
 
-use super::watchdog::LIVE_GROUPS;
+use watchdog::LIVE_GROUPS;
+
+mod watchdog;
 use std::time::{Duration, Instant};
 
 /// How much of a log the error messages quote.
@@ -100,7 +102,7 @@ impl GroupGuard {
             // on a stack buffer; `fd` stays open while the lock is held.
             unsafe {
                 cmd.pre_exec(move || {
-                    super::watchdog::announce_self(fd);
+                    watchdog::announce_self(fd);
                     Ok(())
                 });
             }
