@@ -13,6 +13,7 @@ use astro_conform::pipeline::build::{BuildError, BuildFailed};
 use astro_conform::pipeline::classify::ClassifyError;
 use astro_conform::pipeline::discover::adapter::ProfileError;
 use astro_conform::pipeline::discover::case::CaseError;
+use astro_conform::pipeline::install::AdapterInstallError;
 use astro_conform::pipeline::install::stack::StackError;
 use astro_conform::pipeline::model::RulesError;
 use astro_conform::pipeline::request::http::HttpError;
@@ -86,6 +87,7 @@ from_kinded!(
     SettingsError,
     CaseError,
     ProfileError,
+    AdapterInstallError,
     StackError,
     ProcessError,
     BuildError,
@@ -154,8 +156,19 @@ impl Kinded for CaseError {
 impl Kinded for ProfileError {
     fn kind(&self) -> Kind {
         match self {
-            ProfileError::Stack(e) => e.kind(),
-            ProfileError::MissingPackage { .. } | ProfileError::Io(_) => Kind::Environment,
+            ProfileError::Io(_) => Kind::Environment,
+            _ => Kind::Input,
+        }
+    }
+}
+
+impl Kinded for AdapterInstallError {
+    fn kind(&self) -> Kind {
+        match self {
+            AdapterInstallError::Stack(e) => e.kind(),
+            AdapterInstallError::MissingPackage { .. } | AdapterInstallError::Io(_) => {
+                Kind::Environment
+            }
             _ => Kind::Input,
         }
     }
@@ -223,6 +236,7 @@ impl Kinded for SessionError {
         match self {
             SessionError::Stack(e) => e.kind(),
             SessionError::Profile(e) => e.kind(),
+            SessionError::AdapterInstall(e) => e.kind(),
             SessionError::Build(e) => e.kind(),
             SessionError::BuildFailed(e) => e.kind(),
             SessionError::Classify(e) => e.kind(),

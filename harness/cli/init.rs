@@ -7,8 +7,9 @@ use std::process::ExitCode;
 
 use astro_conform::astro::{Mode, Origin, RouteType};
 use astro_conform::error::IoError;
+use astro_conform::pipeline::build::Adapter;
 use astro_conform::pipeline::classify::Classification;
-use astro_conform::pipeline::request::case;
+use astro_conform::pipeline::discover::request as case;
 use astro_conform::pipeline::request::http::{self, Request};
 use astro_conform::suite::site;
 
@@ -59,7 +60,7 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
     let bar = spinner(format!("building and serving {}", project.display()));
     let build = p
         .session
-        .build(project, &p.installed, &p.profile.adapter())?;
+        .build(project, &p.installed, &Adapter::of(&p.profile))?;
     let classification = p.session.classified(&build)?;
     let server = p.session.server(&build, &p.installed, &p.profile)?;
     let answered = |path: &str| -> CliResult<(u16, Option<String>)> {

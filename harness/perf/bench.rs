@@ -15,6 +15,7 @@ use crate::perf::routes::ROUTES_FILE;
 use crate::perf::variant::{Served, ServedRoute, Variant};
 use crate::pipeline::build::BuildError;
 use crate::pipeline::discover::adapter::ProfileError;
+use crate::pipeline::install::AdapterInstallError;
 use crate::pipeline::install::stack::StackError;
 use crate::pipeline::serve::ServeError;
 use crate::pipeline::serve::memory;
@@ -89,7 +90,7 @@ macro_rules! via_session {
         }
     )*};
 }
-via_session!(StackError, ProfileError, BuildError);
+via_session!(StackError, ProfileError, AdapterInstallError, BuildError);
 
 /// How hard and how long each measurement loads a route.
 #[derive(Debug, Clone)]

@@ -100,7 +100,10 @@ fn packages(
 ) -> Result<(InstalledStack, Adapter), BenchError> {
     if variant.stack != own::OWN {
         let stack = stack::find(&paths::stacks_dir(), &variant.stack)?;
-        return Ok((session.installed(&stack, Some(profile))?, profile.adapter()));
+        return Ok((
+            session.installed(&stack, Some(profile))?,
+            Adapter::of(profile),
+        ));
     }
     let node_from = stack::find(&paths::stacks_dir(), OWN_NODE_FROM)?;
     let installed = session
@@ -110,7 +113,7 @@ fn packages(
     let adapter = if configured {
         Adapter::None
     } else {
-        profile.adapter()
+        Adapter::of(profile)
     };
     Ok((installed, adapter))
 }

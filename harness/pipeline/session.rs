@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use crate::pipeline::build::{self, Adapter, Build, BuildError, BuildFailed, BuildRequest};
 use crate::pipeline::classify::{self, Classification, ClassifyError};
 use crate::pipeline::discover::adapter::{Profile, ProfileError};
-use crate::pipeline::install::own;
 use crate::pipeline::install::stack::{self, InstalledStack, Stack, StackError, Tools};
+use crate::pipeline::install::{AdapterInstallError, own};
 use crate::pipeline::serve::{ServeError, Server};
 
 /// Why a stage of the session could not deliver.
@@ -23,6 +23,8 @@ pub enum SessionError {
     Stack(#[from] StackError),
     #[error(transparent)]
     Profile(#[from] ProfileError),
+    #[error(transparent)]
+    AdapterInstall(#[from] AdapterInstallError),
     #[error(transparent)]
     Build(#[from] BuildError),
     #[error(transparent)]

@@ -148,7 +148,7 @@ fn a_case_file_that_cannot_be_read_fails_in_every_column() {
 
 #[test]
 fn a_behaviour_deviation_no_check_shows_is_reported_stale_once() {
-    use crate::pipeline::request::case::Tag;
+    use crate::pipeline::discover::request::Tag;
     use crate::suite::KnownDeviation;
     let trial = |row: &str| crate::suite::Trial {
         name: format!("astro7/mw/{row}"),

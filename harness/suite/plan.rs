@@ -5,10 +5,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::error::Located;
+use crate::pipeline::build::Adapter;
 use crate::pipeline::discover::adapter::Profile;
 use crate::pipeline::discover::case::{self, CaseError, Fixture};
+use crate::pipeline::discover::request::Tag;
 use crate::pipeline::install::stack::{Stack, StackError};
-use crate::pipeline::request::case::Tag;
 use crate::pipeline::request::expect::Mismatch;
 
 /// What a trial checks.
@@ -294,7 +295,7 @@ fn fixture_trials(
     // Why the whole fixture does not apply through this profile, if it does not.
     let not_applicable = adapter.and_then(|p| {
         p.not_applicable(stack, default_stacks).or_else(|| {
-            p.adapter_with(&fixture.case.build.adapter_options).is_none().then(|| {
+            Adapter::with_options(p, &fixture.case.build.adapter_options).is_none().then(|| {
                 format!(
                     "the fixture sets adapter options; profile `{}` has no `{{options}}` in its adapter expression",
                     p.name

@@ -2,9 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::pipeline::request::case::{MAX_REDIRECTS, PathFrom, PathFromError, RequestCase};
+use crate::pipeline::discover::request::{MAX_REDIRECTS, PathFrom, RequestCase};
+use crate::pipeline::request::case::{PathFromError, find_path, request_for};
 use crate::pipeline::request::expect::{self, Mismatch};
-use crate::pipeline::request::http::{self, Request};
+use crate::pipeline::request::http::{self, Method, Request};
 use crate::process;
 
 /// Where a request case is sent.
@@ -97,7 +98,7 @@ pub fn run_request(case: &RequestCase, target: &Target) -> Result<(), RequestFai
             return Err(target.failure(case.name.clone(), vec![mismatch]));
         }
     };
-    let request = case.request(base, &path);
+    let request = request_for(case, base, &path);
     let with_log = |failures: Vec<Mismatch>| {
         target.failure(format!("{} {}", request.method, request.path), failures)
     };
@@ -186,7 +187,7 @@ fn follow(
             });
         }
         if !matches!(last.status, 307 | 308) {
-            next.method = "GET".into();
+            next.method = Method::Get;
             next.body = None;
         }
         next.path = path;
@@ -291,7 +292,7 @@ fn path_from_page(
             reason: page.reason,
         });
     }
-    from.find(&page.text())
+    find_path(from, &page.text())
 }
 
 mod transport;

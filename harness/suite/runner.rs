@@ -236,7 +236,7 @@ impl Runner {
         let options = &fixture.case.build.adapter_options;
         let adapter = match profile {
             None => Adapter::None,
-            Some(p) => p.adapter_with(options).ok_or(Failure::NoAdapter)?,
+            Some(p) => Adapter::with_options(p, options).ok_or(Failure::NoAdapter)?,
         };
         let build = session.build(&fixture.dir, &installed, &adapter)?;
         let dir = self.snapshot_dir.as_ref().unwrap_or(&fixture.snapshots);

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::error::Located;
-use crate::pipeline::build::Build;
+use crate::pipeline::build::{Adapter, Build};
 use crate::pipeline::discover::adapter::Profile;
 use crate::pipeline::discover::case::{CaseError, Fixture};
 use crate::pipeline::install::stack::InstalledStack;
@@ -43,7 +43,7 @@ pub fn check(
     installed: &InstalledStack,
     profile: &Profile,
 ) -> Vec<SiteCheck> {
-    let adapter = profile.adapter();
+    let adapter = Adapter::of(profile);
     let named = |name: &str, result| SiteCheck {
         name: name.to_string(),
         result,

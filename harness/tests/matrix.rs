@@ -10,9 +10,9 @@ use std::sync::Arc;
 use astro_conform::astro::Mode;
 use astro_conform::paths;
 use astro_conform::pipeline::discover::adapter::{self, Profile};
+use astro_conform::pipeline::discover::request::{Method, RequestCase, Tag};
 use astro_conform::pipeline::install::stack;
 use astro_conform::pipeline::model;
-use astro_conform::pipeline::request::case::{RequestCase, Tag};
 use astro_conform::report::{Matrix, Status};
 use astro_conform::suite::{self, Check, Runner, Trial, Work};
 
@@ -66,11 +66,11 @@ fn breaks(mutant: &str, trial: &Trial) -> bool {
                 || e.location.is_some()
                 || r.follow_redirects
         }
-        ("front-head-405", Check::Http(i)) => request(i).method.eq_ignore_ascii_case("HEAD"),
+        ("front-head-405", Check::Http(i)) => request(i).method == Method::Head,
         ("front-drop-query", Check::Http(i)) => request(i).behaviours().contains(&Tag::Query),
         ("front-drop-body", Check::Http(i)) => request(i).behaviours().contains(&Tag::RequestBody),
         ("front-method-get", Check::Http(i)) => {
-            !["GET", "HEAD"].contains(&request(i).method.to_ascii_uppercase().as_str())
+            ![Method::Get, Method::Head].contains(&request(i).method)
         }
         ("front-drop-cookies", Check::Http(i)) => {
             request(i).behaviours().contains(&Tag::RequestCookie)

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
-use astro_conform::pipeline::build::Build;
+use astro_conform::pipeline::build::{Adapter, Build};
 use astro_conform::pipeline::discover::case::Fixture;
-use astro_conform::pipeline::request::case::RequestCase;
+use astro_conform::pipeline::discover::request::RequestCase;
 
 use crate::support;
 use crate::support::mutant::{MutantProxy, Mutation};
@@ -232,9 +232,7 @@ fn serve(name: &str, installed: &InstalledStack) -> Served {
     let fixture = Fixture::load(&paths::fixtures_dir().join(name)).unwrap();
     // The node profile's adapter, with the fixture's adapter options.
     let node = astro_conform::pipeline::discover::adapter::find("node").unwrap();
-    let adapter = node
-        .adapter_with(&fixture.case.build.adapter_options)
-        .unwrap();
+    let adapter = Adapter::with_options(&node, &fixture.case.build.adapter_options).unwrap();
     let build = support::built_fixture(name, installed, adapter);
     let launch = Launch::node_standalone(&build, installed).unwrap();
     let server = Server::start(&launch, serve::ready_timeout()).unwrap();

@@ -10,7 +10,8 @@ use astro_conform::astro::{Mode, Origin, RouteType};
 use astro_conform::pipeline::classify::buildlog;
 use astro_conform::pipeline::classify::redact::Redactor;
 use astro_conform::pipeline::classify::{Classification, Route, parse_listing};
-use astro_conform::pipeline::request::expect::{self, Expect};
+use astro_conform::pipeline::discover::expect::Expect;
+use astro_conform::pipeline::request::expect;
 use astro_conform::pipeline::request::http::{Chunk, Exchange};
 
 fn mode() -> impl Strategy<Value = Mode> {

@@ -1,5 +1,9 @@
 //! The adapter a build adds to the project's config (or none).
 
+use std::collections::BTreeMap;
+
+use crate::pipeline::discover::adapter::Profile;
+
 /// Which adapter the wrapper config adds when the project's own config has none.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Adapter {
@@ -16,6 +20,34 @@ pub enum Adapter {
 }
 
 impl Adapter {
+    /// What the wrapper config adds for `profile`'s adapter.
+    pub fn of(profile: &Profile) -> Adapter {
+        Self::with_options(profile, &BTreeMap::new()).expect("no options fit any profile")
+    }
+
+    /// `profile`'s adapter with a fixture's options in place of `{options}` in the profile's
+    /// expression (`node({ mode: 'standalone', ...{options} })`); `None` when there are
+    /// options and the expression has no place for them. Without options the expression
+    /// is the profile's own, less its `, ...{options}`, so builds stay shared.
+    pub fn with_options(
+        profile: &Profile,
+        options: &BTreeMap<String, toml::Value>,
+    ) -> Option<Adapter> {
+        let expression = &profile.config.adapter;
+        let expression = if options.is_empty() {
+            expression
+                .replace(", ...{options}", "")
+                .replace("{options}", "{}")
+        } else if expression.contains("{options}") {
+            let json = serde_json::to_string(options).unwrap_or_else(|_| "{}".into());
+            expression.replace("{options}", &json)
+        } else {
+            return None;
+        };
+        let env = profile.config.build_env.clone().into_iter().collect();
+        Some(Adapter::new(&profile.name, &profile.config.import, &expression).with_build_env(env))
+    }
+
     /// An adapter given by its import line(s) and the expression for the `adapter` field.
     pub fn new(name: &str, import: &str, expression: &str) -> Self {
         Adapter::Added {

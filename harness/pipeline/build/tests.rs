@@ -1,6 +1,7 @@
 //! Unit tests of the parent module.
 
 use super::*;
+use crate::pipeline::discover::adapter::Profile;
 
 #[test]
 fn the_wrapper_keeps_the_project_config_and_adds_adapter_and_probe() {
@@ -85,4 +86,42 @@ console.log(JSON.stringify(cases.map(([p, f]) => redactHash(p, f))));
 
 fn url_of(path: &Path) -> String {
     format!("file://{}", path.display())
+}
+
+/// A node profile, with `expression` as its `adapter`.
+fn node_profile(expression: &str) -> Profile {
+    let text = format!(
+        "description = \"node\"\n[config]\nimport = \"import node from '@astrojs/node';\"\nadapter = \"{expression}\"\nbuild_env = {{ XDG_CONFIG_HOME = \"{{project}}/.xdg\" }}\n[output]\nstatic = \"dist/client\"\nentry = \"dist/server/entry.mjs\"\n[serve]\ncommand = [\"{{node}}\", \"{{entry}}\"]\n"
+    );
+    Profile::parse(Path::new("adapters/x.toml"), &text).unwrap()
+}
+
+#[test]
+fn adapter_options_go_where_the_expression_has_room_for_them() {
+    let with_room = node_profile("node({ mode: 'standalone', ...{options} })");
+    let plain = node_profile("node({ mode: 'standalone' })");
+    // Without options the expression is the plain one, so builds stay shared.
+    assert_eq!(Adapter::of(&with_room), Adapter::of(&plain));
+    let options = toml::from_str("experimentalDisableStreaming = true").unwrap();
+    let Some(Adapter::Added {
+        expression,
+        build_env,
+        ..
+    }) = Adapter::with_options(&with_room, &options)
+    else {
+        panic!("options fit");
+    };
+    assert_eq!(
+        expression,
+        "node({ mode: 'standalone', ...{\"experimentalDisableStreaming\":true} })"
+    );
+    assert_eq!(
+        build_env,
+        [("XDG_CONFIG_HOME".to_string(), "{project}/.xdg".to_string())]
+    );
+    assert_eq!(
+        Adapter::with_options(&plain, &options),
+        None,
+        "no room, no options"
+    );
 }

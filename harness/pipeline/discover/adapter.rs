@@ -12,10 +12,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::request::Tag;
 use crate::error::{IoError, Located, parse_toml};
-use crate::pipeline::build::{Adapter, Build};
-use crate::pipeline::install::stack::{Stack, StackError};
-use crate::pipeline::request::case::Tag;
 
 /// The placeholders a profile's `[serve]` strings may use (`{url}` only in `cleanup`).
 pub(crate) const PLACEHOLDERS: [&str; 9] = [
@@ -44,34 +42,6 @@ pub enum ProfileError {
         file: PathBuf,
         known: Vec<String>,
     },
-    #[error(
-        "adapter `{adapter}` has no lockfile for stack `{stack}` ({}); create it with `astro-conform lock {adapter} --stack {stack}` (needs the npm registry)",
-        dir.display()
-    )]
-    NoLock {
-        adapter: String,
-        stack: String,
-        dir: PathBuf,
-    },
-    #[error(
-        "{} does not match adapter `{adapter}` on stack `{stack}` ({detail}); regenerate it with `astro-conform lock {adapter} --stack {stack}`",
-        file.display()
-    )]
-    StaleLock {
-        adapter: String,
-        stack: String,
-        file: PathBuf,
-        detail: String,
-    },
-    #[error("adapter `{adapter}`: package {package} {version} is not installed in {} after npm ci", modules.display())]
-    MissingPackage {
-        adapter: String,
-        package: String,
-        version: String,
-        modules: PathBuf,
-    },
-    #[error(transparent)]
-    Stack(#[from] Box<StackError>),
     #[error(transparent)]
     Io(#[from] IoError),
 }
@@ -302,80 +272,6 @@ impl Profile {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default()
-    }
-
-    /// What the wrapper config adds for this adapter.
-    pub fn adapter(&self) -> Adapter {
-        self.adapter_with(&BTreeMap::new())
-            .expect("no options fit any profile")
-    }
-
-    /// The adapter with a fixture's options in place of `{options}` in the profile's
-    /// expression (`node({ mode: 'standalone', ...{options} })`); `None` when there are
-    /// options and the expression has no place for them. Without options the expression
-    /// is the profile's own, less its `, ...{options}`, so builds stay shared.
-    pub fn adapter_with(&self, options: &BTreeMap<String, toml::Value>) -> Option<Adapter> {
-        let expression = &self.config.adapter;
-        let expression = if options.is_empty() {
-            expression
-                .replace(", ...{options}", "")
-                .replace("{options}", "{}")
-        } else if expression.contains("{options}") {
-            let json = serde_json::to_string(options).unwrap_or_else(|_| "{}".into());
-            expression.replace("{options}", &json)
-        } else {
-            return None;
-        };
-        let env = self.config.build_env.clone().into_iter().collect();
-        Some(Adapter::new(&self.name, &self.config.import, &expression).with_build_env(env))
-    }
-
-    /// Why this profile does not run on `stack`, if it does not.
-    pub fn not_applicable(&self, stack: &Stack, default_stacks: &[String]) -> Option<String> {
-        let listed = match &self.stacks {
-            Some(list) => list.contains(&stack.name),
-            None => default_stacks.contains(&stack.name),
-        };
-        if !listed {
-            let on = self
-                .stacks
-                .as_ref()
-                .map_or("the default stacks".to_string(), |l| l.join(", "));
-            return Some(format!("adapter `{}` runs on {on}", self.name));
-        }
-        let (Some(req), Some(version)) = (&self.astro, &stack.astro) else {
-            return None;
-        };
-        (!req.matches(version)).then(|| {
-            format!(
-                "adapter `{}` supports astro {req}; stack {} has {version}",
-                self.name, stack.name
-            )
-        })
-    }
-
-    /// The server entry of a build, per `output.entry`: the first alternative that exists,
-    /// else the first.
-    pub fn entry(&self, build: &Build) -> PathBuf {
-        let paths = self.output.entry.paths();
-        paths
-            .iter()
-            .map(|p| build.workdir.join(p))
-            .find(|p| p.exists())
-            .unwrap_or_else(|| build.workdir.join(paths.first().map_or("", |p| p.as_str())))
-    }
-
-    /// The static files of a build, per `output.static`.
-    pub fn static_dir(&self, build: &Build) -> PathBuf {
-        build.workdir.join(&self.output.static_dir)
-    }
-
-    /// How long the server may take to become ready.
-    pub fn ready_timeout(&self) -> std::time::Duration {
-        match self.serve.ready_timeout {
-            Some(secs) => std::time::Duration::from_secs(secs),
-            None => crate::pipeline::serve::ready_timeout(),
-        }
     }
 }
 

@@ -14,7 +14,7 @@ use toml::Spanned;
 use crate::astro::AstroError;
 use crate::astro::Mode;
 use crate::error::{IoError, Located, parse_toml};
-use crate::pipeline::request::case::RequestCase;
+use crate::pipeline::discover::request::RequestCase;
 
 /// Errors of reading fixtures.
 #[derive(Debug, thiserror::Error)]

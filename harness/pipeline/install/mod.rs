@@ -3,4 +3,6 @@
 
 pub mod stack;
 mod profile;
+
+pub use profile::AdapterInstallError;
 pub mod own;

@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 
+pub use crate::pipeline::discover::request::Method;
+
 /// A body to send.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
@@ -21,7 +23,7 @@ pub enum Body {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
     /// `GET`, `POST`, ...
-    pub method: String,
+    pub method: Method,
     /// Path and query, e.g. `/search?q=a`.
     pub path: String,
     /// Extra header lines.
@@ -36,7 +38,7 @@ impl Request {
     /// A plain GET of `path`.
     pub fn get(path: &str) -> Self {
         Self {
-            method: "GET".into(),
+            method: Method::Get,
             path: path.into(),
             headers: Vec::new(),
             cookies: Vec::new(),
@@ -109,13 +111,13 @@ impl Exchange {
 pub enum HttpError {
     #[error("{method} {url}: no response within {}s (hung server?)", timeout.as_secs_f32())]
     Timeout {
-        method: String,
+        method: Method,
         url: String,
         timeout: Duration,
     },
     #[error("{method} {url}: {detail}")]
     Failed {
-        method: String,
+        method: Method,
         url: String,
         detail: String,
     },
@@ -157,7 +159,7 @@ pub async fn send(
 ) -> Result<Exchange, HttpError> {
     let url = format!("{base}{}", req.path);
     let failed = |detail: String| HttpError::Failed {
-        method: req.method.clone(),
+        method: req.method,
         url: url.clone(),
         detail,
     };
@@ -167,7 +169,7 @@ pub async fn send(
     let response = tokio::time::timeout_at(deadline, builder.send())
         .await
         .map_err(|_| HttpError::Timeout {
-            method: req.method.clone(),
+            method: req.method,
             url: url.clone(),
             timeout: limits.timeout,
         })?
@@ -183,7 +185,8 @@ fn request_builder(
     url: &str,
     req: &Request,
 ) -> Result<reqwest::RequestBuilder, String> {
-    let method = reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|e| e.to_string())?;
+    let method =
+        reqwest::Method::from_bytes(req.method.as_str().as_bytes()).map_err(|e| e.to_string())?;
     let mut builder = client.request(method, url);
     for (name, value) in &req.headers {
         builder = builder.header(name, value);

@@ -61,4 +61,28 @@ impl Profile {
             }),
         }
     }
+
+    /// The server entry of a build, per `output.entry`: the first alternative that exists,
+    /// else the first.
+    pub fn entry(&self, build: &Build) -> PathBuf {
+        let paths = self.output.entry.paths();
+        paths
+            .iter()
+            .map(|p| build.workdir.join(p))
+            .find(|p| p.exists())
+            .unwrap_or_else(|| build.workdir.join(paths.first().map_or("", |p| p.as_str())))
+    }
+
+    /// The static files of a build, per `output.static`.
+    pub fn static_dir(&self, build: &Build) -> PathBuf {
+        build.workdir.join(&self.output.static_dir)
+    }
+
+    /// How long the server may take to become ready.
+    pub fn ready_timeout(&self) -> std::time::Duration {
+        match self.serve.ready_timeout {
+            Some(secs) => std::time::Duration::from_secs(secs),
+            None => super::ready_timeout(),
+        }
+    }
 }

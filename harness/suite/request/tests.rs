@@ -34,7 +34,7 @@ fn following_ends_at_the_page_keeps_307s_method_and_reports_a_loop() {
         })
     };
     let mut post = Request::get("/a");
-    post.method = "POST".into();
+    post.method = Method::Post;
     let followed = follow(&post, base, &chain).unwrap();
     assert_eq!((followed.last.status, followed.problems.len()), (200, 0));
     assert_eq!(*seen.borrow(), ["POST /a", "POST /b", "GET /c"]);
@@ -112,7 +112,7 @@ fn only_a_5xx_showing_a_listed_transport_error_counts_as_one() {
     );
     // A connection closed before the answer, with the runner's error in the log.
     let dropped = Err(HttpError::Failed {
-        method: "POST".into(),
+        method: Method::Post,
         url: "/x".into(),
         detail: "connection closed before message completed".into(),
     });
@@ -126,7 +126,7 @@ fn only_a_5xx_showing_a_listed_transport_error_counts_as_one() {
         None
     );
     let hung = Err(HttpError::Timeout {
-        method: "POST".into(),
+        method: Method::Post,
         url: "/x".into(),
         timeout: std::time::Duration::from_secs(1),
     });

@@ -2,7 +2,7 @@
 //! behaviour (a request tag), and behaviours its runtime lacks.
 
 use super::Profile;
-use crate::pipeline::request::case::Tag;
+use crate::pipeline::discover::request::Tag;
 
 impl Profile {
     /// The reason of the known deviation matching `stack/fixture/check`, if any.

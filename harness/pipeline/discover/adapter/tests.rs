@@ -63,7 +63,7 @@ fn bad_profiles_name_file_line_and_key() {
 
 #[test]
 fn deviations_by_behaviour_name_a_known_tag() {
-    use crate::pipeline::request::case::Tag;
+    use crate::pipeline::discover::request::Tag;
     let p = parse(&format!(
         "{NODE}[deviations]\n\"tag:not-found-page\" = \"no 404 page\"\n\"*/x/routes\" = \"r\"\n"
     ))
@@ -90,7 +90,7 @@ fn deviations_by_behaviour_name_a_known_tag() {
 
 #[test]
 fn a_lacking_behaviour_makes_its_requests_not_applicable() {
-    use crate::pipeline::request::case::Tag;
+    use crate::pipeline::discover::request::Tag;
     let p = parse(&format!(
         "{NODE}[lacks]\nstreaming = \"buffers every response\"\n"
     ))
@@ -125,30 +125,6 @@ fn a_deploy_profile_fills_its_cleanup_and_cleanup_needs_deploy() {
 }
 
 #[test]
-fn adapter_options_go_where_the_expression_has_room_for_them() {
-    let with_room = NODE.replace(
-        "node({ mode: 'standalone' })",
-        "node({ mode: 'standalone', ...{options} })",
-    );
-    let p = parse(&with_room).unwrap();
-    // Without options the expression is the plain one, so builds stay shared.
-    assert_eq!(p.adapter(), parse(NODE).unwrap().adapter());
-    let options = toml::from_str("experimentalDisableStreaming = true").unwrap();
-    let Some(Adapter::Added { expression, .. }) = p.adapter_with(&options) else {
-        panic!("options fit");
-    };
-    assert_eq!(
-        expression,
-        "node({ mode: 'standalone', ...{\"experimentalDisableStreaming\":true} })"
-    );
-    assert_eq!(
-        parse(NODE).unwrap().adapter_with(&options),
-        None,
-        "no room, no options"
-    );
-}
-
-#[test]
 fn deviation_patterns_match_with_wildcards() {
     assert!(wildcard_match(
         "*/routing/http/*",
@@ -169,7 +145,7 @@ fn unknown_adapter_lists_the_known_ones() {
 }
 
 #[test]
-fn build_env_reaches_the_adapter_and_knows_only_project() {
+fn build_env_is_read_and_knows_only_project() {
     let with = |value: &str| {
         NODE.replace(
             "adapter = \"node({ mode: 'standalone' })\"",
@@ -177,13 +153,12 @@ fn build_env_reaches_the_adapter_and_knows_only_project() {
         )
     };
     let p = parse(&with("{project}/.xdg")).unwrap();
-    let adapter = p.adapter_with(&BTreeMap::new()).unwrap();
-    let Adapter::Added { build_env, .. } = adapter else {
-        panic!("no adapter")
-    };
     assert_eq!(
-        build_env,
-        [("XDG_CONFIG_HOME".to_string(), "{project}/.xdg".to_string())]
+        p.config
+            .build_env
+            .get("XDG_CONFIG_HOME")
+            .map(String::as_str),
+        Some("{project}/.xdg")
     );
     // `{port}` exists only when serving; the build has none.
     let msg = parse(&with("{port}")).unwrap_err().to_string();

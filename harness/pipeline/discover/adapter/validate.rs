@@ -2,7 +2,7 @@
 //! placeholders and deviation keys.
 
 use super::{PLACEHOLDERS, ProfileFile, TAG_PREFIX};
-use crate::pipeline::request::case::Tag;
+use crate::pipeline::discover::request::Tag;
 
 /// The values serde cannot check: pinned versions, a command, known placeholders and
 /// deviation patterns. An error is the key to point at and the message.

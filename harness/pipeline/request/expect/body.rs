@@ -3,6 +3,7 @@
 use crate::pipeline::request::http::Exchange;
 
 use super::*;
+use crate::pipeline::discover::expect::HtmlExpect;
 
 pub(super) fn check_body(expect: &Expect, ex: &Exchange, f: &mut Vec<Mismatch>) {
     let text = ex.text();

@@ -3,6 +3,7 @@
 use crate::pipeline::request::http::Exchange;
 
 use super::*;
+use crate::pipeline::discover::expect::CookieExpect;
 
 pub(super) fn check_cookies(expect: &Expect, ex: &Exchange, f: &mut Vec<Mismatch>) {
     let lines: Vec<&str> = ex.header_values("set-cookie").collect();

@@ -1,7 +1,8 @@
 //! Unit tests of the parent module.
 
 use super::*;
-use crate::pipeline::request::case::{PathFrom, RequestCase};
+use crate::pipeline::discover::request::{PathFrom, RequestCase};
+use crate::pipeline::request::case::find_path;
 use crate::pipeline::request::http::Chunk;
 use std::time::Duration;
 
@@ -187,18 +188,16 @@ fn path_from(select: &str, attr: &str) -> PathFrom {
 #[test]
 fn path_from_reads_a_decoded_attribute_or_says_what_is_missing() {
     let html = r#"<link rel="preload" as="fetch" href="/_island?e=1&amp;p=">"#;
-    let found = path_from("link[as=fetch]", "href").find(html);
+    let found = find_path(&path_from("link[as=fetch]", "href"), html);
     assert_eq!(found.unwrap(), "/_island?e=1&p=");
-    let none = path_from("script", "src")
-        .find(html)
+    let none = find_path(&path_from("script", "src"), html)
         .unwrap_err()
         .to_string();
     assert!(
         none.contains("no element of /shell matches \"script\""),
         "{none}"
     );
-    let attr = path_from("link", "data-x")
-        .find(html)
+    let attr = find_path(&path_from("link", "data-x"), html)
         .unwrap_err()
         .to_string();
     assert!(attr.contains("has no attribute \"data-x\""), "{attr}");
@@ -298,7 +297,7 @@ fn a_body_prefix_fails_when_the_body_starts_otherwise() {
 
 #[test]
 fn every_tag_reads_back_from_its_name() {
-    use crate::pipeline::request::case::Tag;
+    use crate::pipeline::discover::request::Tag;
     for tag in Tag::ALL {
         assert_eq!(Tag::from_name(tag.name()), Some(tag));
         let parsed: RequestCase = toml::from_str(&format!(
