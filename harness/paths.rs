@@ -3,25 +3,49 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-/// Where the built-in `fixtures/`, `stacks/`, `adapters/` and `snapshots/` are:
-/// `$ASTRO_CONFORM_HOME` when set; the repository this binary was built from while it runs
-/// from a cargo target dir (`cargo run`, `cargo test`) and that repository is still there;
-/// else the copy the binary carries, unpacked into the cache (an installed binary).
+use crate::error::IoError;
+
+/// The root settled by [`settle_project_root`], once per process.
+static ROOT: OnceLock<PathBuf> = OnceLock::new();
+
+/// Where the built-in `fixtures/`, `stacks/`, `adapters/` and `snapshots/` are: the root
+/// [`settle_project_root`] chose; before that (or without it: the tests, the benches),
+/// `$ASTRO_CONFORM_HOME` when set, else the repository this binary was built from. Reads
+/// nothing and writes nothing.
 pub fn project_root() -> PathBuf {
-    static ROOT: OnceLock<PathBuf> = OnceLock::new();
-    ROOT.get_or_init(|| {
-        if let Some(home) = &crate::settings::get().home {
-            return absolute(home.clone());
-        }
-        let source = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        if runs_from_a_target_dir() && source.join("stacks").is_dir() {
-            return source;
-        }
-        // Unpacking fails only on an unwritable cache; the source path then names
-        // what is missing in every later error.
-        crate::built_in::unpacked(&cache_dir()).unwrap_or(source)
-    })
-    .clone()
+    ROOT.get().cloned().unwrap_or_else(source_root)
+}
+
+/// `$ASTRO_CONFORM_HOME` when set, else the repository this binary was built from.
+fn source_root() -> PathBuf {
+    match &crate::settings::get().home {
+        Some(home) => absolute(home.clone()),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+    }
+}
+
+/// Chooses the root for the rest of the process and returns it: `$ASTRO_CONFORM_HOME`
+/// when set; the repository this binary was built from while it runs from a cargo target
+/// dir (`cargo run`, `cargo test`) and that repository is still there; else the copy the
+/// binary carries, unpacked into the cache (an installed binary). The CLI calls it before a
+/// command reads the built-in folders.
+pub fn settle_project_root() -> Result<PathBuf, IoError> {
+    if let Some(root) = ROOT.get() {
+        return Ok(root.clone());
+    }
+    let source = source_root();
+    let root = if crate::settings::get().home.is_some()
+        || (runs_from_a_target_dir() && source.join("stacks").is_dir())
+    {
+        source
+    } else {
+        let cache = cache_dir();
+        crate::built_in::unpacked(&cache).map_err(IoError::doing(format!(
+            "unpacking the built-in fixtures, stacks and adapters into {}",
+            cache.display()
+        )))?
+    };
+    Ok(ROOT.get_or_init(|| root).clone())
 }
 
 /// True when this executable lies in a cargo target dir (`target/debug/…`,

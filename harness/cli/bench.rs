@@ -135,7 +135,7 @@ fn check_numbers(args: &Args) -> CliResult<()> {
 
 /// The file `--save` writes and the baseline `--compare` reads, both checked up front.
 fn baselines(args: &Args) -> Result<(Option<PathBuf>, Option<bench::BenchReport>), String> {
-    let fail = |e: bench::BenchError| e.to_string();
+    let fail = |e: astro_conform::perf::error::BenchError| e.to_string();
     let save_file = match &args.save {
         Some(name) => Some(baseline::baseline_file(&args.baseline_dir, name).map_err(fail)?),
         None => None,
@@ -233,7 +233,7 @@ fn measure(
     baseline: Option<&bench::BenchReport>,
     save_file: Option<PathBuf>,
 ) -> CliResult<ExitCode> {
-    let fail = |e: bench::BenchError| e.to_string();
+    let fail = |e: astro_conform::perf::error::BenchError| e.to_string();
     let served = prepared
         .iter()
         .map(Prepared::start)

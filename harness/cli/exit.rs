@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use astro_conform::error::{IoError, Located};
-use astro_conform::perf::bench::BenchError;
+use astro_conform::perf::error::BenchError;
 use astro_conform::perf::load::LoadError;
 use astro_conform::pipeline::build::{BuildError, BuildFailed};
 use astro_conform::pipeline::classify::ClassifyError;

@@ -178,6 +178,11 @@ fn main() -> ExitCode {
         eprintln!("error: {e}");
         return exit::Kind::Input.code();
     }
+    let reads_built_ins = !matches!(cli.command, Command::Schema { .. } | Command::Load(_));
+    if reads_built_ins && let Err(e) = astro_conform::paths::settle_project_root() {
+        eprintln!("error: {e}");
+        return exit::Kind::Environment.code();
+    }
     let result = match &cli.command {
         Command::Classify(args) => classify::run(args),
         Command::Explain(args) => explain::run(args),

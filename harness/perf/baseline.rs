@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::IoError;
-use crate::perf::bench::{BenchError, BenchReport, format_table};
+use crate::perf::bench::{BenchReport, format_table};
+use crate::perf::error::BenchError;
 use crate::perf::load;
 
 impl BenchReport {

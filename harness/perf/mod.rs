@@ -4,6 +4,7 @@
 pub mod ab;
 pub mod baseline;
 pub mod bench;
+pub mod error;
 pub mod load;
 pub mod plot;
 pub mod power;

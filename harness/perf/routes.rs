@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{IoError, Located, parse_toml};
-use crate::perf::bench::BenchError;
+use crate::perf::error::BenchError;
 
 /// The file in a project that lists the routes to measure.
 pub(crate) const ROUTES_FILE: &str = "bench.toml";

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::astro::Mode;
 use crate::paths;
-use crate::perf::bench::BenchError;
+use crate::perf::error::BenchError;
 use crate::perf::load::Target;
 use crate::perf::routes::{self, ROUTES_FILE, RouteSpec};
 use crate::pipeline::build::{self, Adapter};

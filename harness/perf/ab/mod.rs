@@ -33,7 +33,8 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use crate::astro::Mode;
-use crate::perf::bench::{self, BenchError, Settings};
+use crate::perf::bench::{self, Settings};
+use crate::perf::error::BenchError;
 use crate::perf::stats;
 use crate::perf::variant::{Prepared, ServedRoute};
 
