@@ -13,6 +13,7 @@
 
 pub mod astro;
 pub mod error;
+pub mod mismatch;
 pub mod process;
 pub mod cache;
 pub mod paths;

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use astro_conform::paths;
 use astro_conform::pipeline::build;
@@ -10,7 +11,7 @@ use astro_conform::pipeline::discover::adapter::{self, Profile};
 use astro_conform::pipeline::install::stack::{self, InstalledStack};
 use astro_conform::pipeline::session::Session;
 use astro_conform::report::annotation;
-use astro_conform::suite::site;
+use astro_conform::suite::{Runner, site};
 
 use crate::classify::{DEFAULT_STACK, packages};
 use crate::output::{CliResult, spinner};
@@ -85,38 +86,52 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
         )
         .into());
     }
-    let site = site::load(project)?;
-    let prepared = prepare(&args.site)?;
+    let site = Arc::new(site::load(project)?);
+    let Prepared {
+        session,
+        installed,
+        profile,
+    } = prepare(&args.site)?;
+    let (installed, profile) = (Arc::new(installed), Arc::new(profile));
+    let trials = site::trials(&site, &installed, &profile);
+    let runner = Runner::on(session);
+    runner.plan(&trials);
     let bar = spinner(format!("checking {}", project.display()));
-    let checks = site::check(
-        &prepared.session,
-        &site,
-        &prepared.installed,
-        &prepared.profile,
-    );
+    let mut checks = Vec::new();
+    for trial in &trials {
+        bar.set_message(format!("checking {}: {}", project.display(), trial.name));
+        let outcome = runner.judge(trial);
+        // Nothing else can hold when the site does not build: its failure says it all.
+        let unbuilt = trial.name == "build" && outcome.is_failure();
+        checks.push((trial, outcome));
+        if unbuilt {
+            break;
+        }
+    }
     bar.finish_and_clear();
-    let failed: Vec<_> = checks.iter().filter(|c| c.result.is_err()).collect();
+    let failed: Vec<_> = checks
+        .iter()
+        .filter(|(_, outcome)| outcome.is_failure())
+        .collect();
     let annotate = args.annotations || astro_conform::report::in_github_actions();
     let cwd = std::env::current_dir().unwrap_or_default();
-    for c in &failed {
-        if let Err(e) = &c.result {
-            eprintln!("\n---- {} ----\n{e}", c.name);
-            if let Some(at) = &c.asked_at {
-                eprintln!("asked for at {at}");
-                if annotate {
-                    let message = e.to_string();
-                    println!("{}", annotation(&at.into(), &c.name, &message, &cwd));
-                }
+    for (trial, outcome) in &failed {
+        let message = outcome.message().unwrap_or_default();
+        eprintln!("\n---- {} ----\n{message}", trial.name);
+        if let Some(at) = &trial.asked_at {
+            eprintln!("asked for at {at}");
+            if annotate {
+                println!("{}", annotation(&at.into(), &trial.name, message, &cwd));
             }
         }
     }
     println!(
         "# astro {} · served by {}",
-        prepared.installed.astro_version, prepared.profile.name
+        installed.astro_version, profile.name
     );
-    for c in &checks {
-        let mark = if c.result.is_ok() { "ok  " } else { "FAIL" };
-        println!("{mark} {}", c.name);
+    for (trial, outcome) in &checks {
+        let mark = if outcome.is_failure() { "FAIL" } else { "ok  " };
+        println!("{mark} {}", trial.name);
     }
     println!(
         "{} passed, {} failed",

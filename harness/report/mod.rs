@@ -8,8 +8,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Located;
+use crate::mismatch::Mismatch;
 use crate::pipeline::discover::adapter::{Profile, Runner};
-use crate::pipeline::request::expect::Mismatch;
 use crate::suite::{Outcome, Trial};
 
 /// The longest reason kept on one line.

@@ -2,12 +2,12 @@
 //! case and the snapshot; the output tree; the expected build error.
 
 use crate::astro::Origin;
+use crate::mismatch::Mismatch;
 use crate::pipeline::build::{Adapter, Build};
 use crate::pipeline::classify::redact::Redactor;
 use crate::pipeline::classify::{Classification, buildlog, tree};
 use crate::pipeline::discover::case::Fixture;
 use crate::pipeline::model;
-use crate::pipeline::request::expect::Mismatch;
 use crate::pipeline::session::SessionError;
 
 use super::failure::{Failure, mismatches};

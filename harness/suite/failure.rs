@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::pipeline::request::expect::Mismatch;
+use crate::mismatch::Mismatch;
 use crate::pipeline::session::SessionError;
 
 use super::request::RequestFailure;

@@ -5,16 +5,18 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::error::Located;
+use crate::mismatch::Mismatch;
 use crate::pipeline::build::Adapter;
 use crate::pipeline::discover::adapter::Profile;
 use crate::pipeline::discover::case::{self, CaseError, Fixture};
 use crate::pipeline::discover::request::Tag;
-use crate::pipeline::install::stack::{Stack, StackError};
-use crate::pipeline::request::expect::Mismatch;
+use crate::pipeline::install::stack::{InstalledStack, Stack, StackError};
 
 /// What a trial checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Check {
+    /// The build succeeds (a site's first check; a fixture's checks each need the build).
+    Build,
     /// The ▶/λ listing: snapshot, cross-check with log and disk, `[routes]` expectations.
     Routes,
     /// The build-output tree snapshot.
@@ -29,6 +31,7 @@ impl Check {
     /// The trial-name segment(s) after the fixture.
     pub fn name(self, fixture: &Fixture) -> String {
         match self {
+            Check::Build => "build".into(),
             Check::Routes => "routes".into(),
             Check::Dist => "dist".into(),
             Check::BuildError => "build-error".into(),
@@ -45,6 +48,15 @@ pub enum Work {
         stack: Stack,
         adapter: Option<Arc<Profile>>,
         fixture: Arc<Fixture>,
+        check: Check,
+    },
+    /// A check of a site (`astro-conform check`): built with its own packages and its own
+    /// adapter (else the profile's), served as the profile says, held to its case file
+    /// alone (no model or snapshot of ours).
+    Site {
+        installed: Arc<InstalledStack>,
+        profile: Arc<Profile>,
+        site: Arc<Fixture>,
         check: Check,
     },
     /// A fixture whose case.toml could not be read: the trial fails with this message.
@@ -151,6 +163,17 @@ impl Outcome {
     /// True for outcomes that fail a run.
     pub fn is_failure(&self) -> bool {
         self.status().is_failure()
+    }
+
+    /// What a person reads about it: the failure, the deviation's detail, why the listed
+    /// deviation is stale or why the trial does not apply; `None` for a pass.
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            Outcome::Pass => None,
+            Outcome::Fail(failed) => Some(&failed.message),
+            Outcome::Deviation { detail, .. } => Some(detail),
+            Outcome::StaleDeviation(why) | Outcome::NotApplicable(why) => Some(why),
+        }
     }
 }
 
@@ -328,7 +351,7 @@ fn fixture_trials(
             asked_at: match check {
                 Check::Http(i) => fixture.request_at(i),
                 Check::Routes => fixture.routes_at(),
-                Check::Dist | Check::BuildError => None,
+                Check::Build | Check::Dist | Check::BuildError => None,
             },
             row,
             work: Work::Check {

@@ -2,9 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::mismatch::Mismatch;
 use crate::pipeline::discover::request::{MAX_REDIRECTS, PathFrom, RequestCase};
 use crate::pipeline::request::case::{PathFromError, find_path, request_for};
-use crate::pipeline::request::expect::{self, Mismatch};
+use crate::pipeline::request::expect;
 use crate::pipeline::request::http::{self, Method, Request};
 use crate::process;
 

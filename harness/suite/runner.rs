@@ -5,16 +5,16 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
-use crate::pipeline::build::Adapter;
+use crate::pipeline::build::{Adapter, Build};
 use crate::pipeline::discover::adapter::Profile;
 use crate::pipeline::discover::case::Fixture;
-use crate::pipeline::install::stack::Stack;
+use crate::pipeline::install::stack::{InstalledStack, Stack};
 use crate::pipeline::request::http;
 use crate::pipeline::serve::memory::PeakSampler;
-use crate::pipeline::session::Session;
+use crate::pipeline::session::{Session, SessionError};
 
-use super::checks::{check_build_error, check_dist, check_routes};
-use super::failure::Failure;
+use super::checks::{check_build_error, check_dist, check_routes, routes_mismatches};
+use super::failure::{Failure, mismatches};
 use super::plan::{Check, Failed, Outcome, Trial, Work};
 use super::request::{Target, run_request};
 use super::snapshot::{SnapshotFile, WritePolicy};
@@ -33,7 +33,8 @@ pub struct Runner {
     memory: Mutex<Option<PeakSampler>>,
 }
 
-/// The server an HTTP trial needs: its stack, its profile file and its fixture's folder.
+/// The server an HTTP trial needs: its packages (a stack's name, or a site's installed
+/// packages), its profile file and its fixture's folder.
 type ServerUse = (String, PathBuf, PathBuf);
 
 #[derive(Default)]
@@ -77,17 +78,28 @@ fn server_use(trial: &Trial) -> Option<ServerUse> {
             adapter: Some(profile),
             fixture,
             check: Check::Http(_),
-        } => Some(server_use_of(stack, profile, fixture)),
+        } => Some(server_use_of(&stack.name, profile, fixture)),
+        Work::Site {
+            installed,
+            profile,
+            site,
+            check: Check::Http(_),
+        } => Some(server_use_of(&packages_of(installed), profile, site)),
         _ => None,
     }
 }
 
-fn server_use_of(stack: &Stack, profile: &Profile, fixture: &Fixture) -> ServerUse {
+fn server_use_of(packages: &str, profile: &Profile, fixture: &Fixture) -> ServerUse {
     (
-        stack.name.clone(),
+        packages.to_string(),
         profile.file.clone(),
         fixture.dir.clone(),
     )
+}
+
+/// A site's packages, named by where they are installed.
+fn packages_of(installed: &InstalledStack) -> String {
+    installed.node_modules.to_string_lossy().into_owned()
 }
 
 impl Default for Runner {
@@ -220,6 +232,12 @@ impl Runner {
                 };
                 self.check(stack, profile.as_deref(), fixture, *check, policy)
             }
+            Work::Site {
+                installed,
+                profile,
+                site,
+                check,
+            } => self.check_site(installed, profile, site, *check),
         }
     }
 
@@ -246,6 +264,7 @@ impl Runner {
             policy,
         };
         match check {
+            Check::Build => Ok(build.require_success().map_err(SessionError::from)?),
             Check::Routes => {
                 let classification = session.classified(&build)?;
                 let snapshot = snapshot(format!("{}__{}__routes", stack.name, fixture.name));
@@ -263,18 +282,60 @@ impl Runner {
             Check::BuildError => check_build_error(fixture, &adapter, &build),
             Check::Http(i) => {
                 let profile = profile.ok_or(Failure::NoAdapter)?;
-                let server_use = server_use_of(stack, profile, fixture);
-                self.asked_for_server(server_use, &build.workdir, &profile.file);
-                let server = session.server(&build, &installed, profile)?;
-                let target = Target {
-                    base: server.base_url(),
-                    server_log: &server.log,
-                    client_dir: build.client_dir().or(Some(profile.static_dir(&build))),
-                    limits: http::Limits::default(),
-                    transport_errors: &profile.serve.transport_errors,
-                };
-                Ok(run_request(fixture.case.requests[i].get_ref(), &target)?)
+                let packages = &stack.name;
+                self.request(packages, &installed, profile, fixture, &build, i)
             }
         }
+    }
+
+    /// A site's check: built as it is with its own packages (and its own adapter, else the
+    /// profile's), `[routes]` held against the verified classification.
+    fn check_site(
+        &self,
+        installed: &InstalledStack,
+        profile: &Profile,
+        site: &Fixture,
+        check: Check,
+    ) -> Result<(), Failure> {
+        let adapter = Adapter::of(profile);
+        let build = self.session.build(&site.dir, installed, &adapter)?;
+        match check {
+            // A site plans no `dist` trial: its output is whatever its build wrote.
+            Check::Build | Check::Dist => {
+                Ok(build.require_success().map_err(SessionError::from)?)
+            }
+            Check::BuildError => check_build_error(site, &adapter, &build),
+            Check::Routes => {
+                let classification = self.session.classified(&build)?;
+                mismatches(routes_mismatches(site, &classification))
+            }
+            Check::Http(i) => {
+                let packages = packages_of(installed);
+                self.request(&packages, installed, profile, site, &build, i)
+            }
+        }
+    }
+
+    /// Sends request `i` of `fixture` to the build's server (started once and shared).
+    fn request(
+        &self,
+        packages: &str,
+        installed: &InstalledStack,
+        profile: &Profile,
+        fixture: &Fixture,
+        build: &Build,
+        i: usize,
+    ) -> Result<(), Failure> {
+        let server_use = server_use_of(packages, profile, fixture);
+        self.asked_for_server(server_use, &build.workdir, &profile.file);
+        let server = self.session.server(build, installed, profile)?;
+        let target = Target {
+            base: server.base_url(),
+            server_log: &server.log,
+            client_dir: build.client_dir().or(Some(profile.static_dir(build))),
+            limits: http::Limits::default(),
+            transport_errors: &profile.serve.transport_errors,
+        };
+        Ok(run_request(fixture.case.requests[i].get_ref(), &target)?)
     }
 }

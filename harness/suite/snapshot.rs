@@ -35,7 +35,7 @@ pub struct SnapshotMismatch {
     pub actual: String,
 }
 
-impl From<SnapshotMismatch> for crate::pipeline::request::expect::Mismatch {
+impl From<SnapshotMismatch> for crate::mismatch::Mismatch {
     fn from(e: SnapshotMismatch) -> Self {
         let expected = format!("{}.snap", e.file.display());
         let actual = if e.missing {

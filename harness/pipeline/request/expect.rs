@@ -3,6 +3,7 @@
 //! Every assertion that fails adds a [`Mismatch`]: the expectation, what it asked for and
 //! what came back; all failures of a request are collected, not just the first.
 
+use crate::mismatch::Mismatch;
 use crate::pipeline::discover::expect::{Expect, StreamExpect};
 use crate::pipeline::request::http::Exchange;
 
@@ -226,9 +227,6 @@ fn excerpt(text: &str) -> String {
 
 mod body;
 mod cookies;
-mod mismatch;
-
-pub use mismatch::Mismatch;
 
 use body::check_body;
 use cookies::check_cookies;
