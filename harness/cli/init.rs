@@ -63,19 +63,10 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
         .build(project, &p.installed, &Adapter::of(&p.profile))?;
     let classification = p.session.classified(&build)?;
     let server = p.session.server(&build, &p.installed, &p.profile)?;
+    let http = http::Http::start().map_err(IoError::doing("starting the HTTP runtime"))?;
     let answered = |path: &str| -> CliResult<(u16, Option<String>)> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(IoError::doing("starting the HTTP runtime"))?;
-        let client = http::client();
         let request = Request::get(path);
-        let ex = runtime.block_on(http::send(
-            &client,
-            &server.base_url(),
-            &request,
-            http::Limits::default(),
-        ))?;
+        let ex = http.send(&server.base_url(), &request, http::Limits::default())?;
         let location = ex.header_values("location").next().map(str::to_string);
         Ok((ex.status, location))
     };

@@ -22,6 +22,9 @@ pub enum Failure {
     /// A request check: the exchange failed or its expectations did not hold.
     #[error(transparent)]
     Request(#[from] RequestFailure),
+    /// The run's HTTP runtime could not start.
+    #[error("{0}")]
+    Http(String),
     /// A request check of a fixture run without an adapter.
     #[error("a request check needs an adapter")]
     NoAdapter,

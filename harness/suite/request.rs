@@ -19,6 +19,8 @@ pub struct Target<'a> {
     pub client_dir: Option<PathBuf>,
     /// Time bound and body cap of each exchange.
     pub limits: http::Limits,
+    /// The run's HTTP runtime and client.
+    pub http: &'a http::Http,
     /// The runner's own transport errors (`serve.transport_errors`): a 5xx that shows one
     /// is sent once more.
     pub transport_errors: &'a [String],
@@ -59,18 +61,10 @@ impl Target<'_> {
 /// Sends one request case to `target` and checks the response; the error lists every
 /// failed assertion, then the tail of the server log.
 pub fn run_request(case: &RequestCase, target: &Target) -> Result<(), RequestFailure> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            let problem = format!("cannot start the HTTP runtime: {e}");
-            target.failure(case.name.clone(), vec![no_response(problem)])
-        })?;
-    let client = http::client();
     let base = &target.base;
     let retried = std::cell::RefCell::new(Vec::new());
     let send = |req: &Request| {
-        let once = || runtime.block_on(http::send(&client, base, req, target.limits));
+        let once = || target.http.send(base, req, target.limits);
         let log_before = log_len(target.server_log);
         let first = once();
         match transport_error(target, log_before, &first) {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use crate::pipeline::build::{Adapter, Build};
 use crate::pipeline::discover::adapter::Profile;
@@ -31,6 +31,8 @@ pub struct Runner {
     servers: Mutex<BTreeMap<ServerUse, PendingServer>>,
     /// The run's memory, sampled from the plan on.
     memory: Mutex<Option<PeakSampler>>,
+    /// The run's HTTP runtime and client, started by the first request.
+    http: OnceLock<Result<http::Http, String>>,
 }
 
 /// The server an HTTP trial needs: its packages (a stack's name, or a site's installed
@@ -116,6 +118,7 @@ impl Runner {
             snapshot_dir: None,
             servers: Mutex::default(),
             memory: Mutex::default(),
+            http: OnceLock::new(),
         }
     }
 
@@ -329,11 +332,19 @@ impl Runner {
         let server_use = server_use_of(packages, profile, fixture);
         self.asked_for_server(server_use, &build.workdir, &profile.file);
         let server = self.session.server(build, installed, profile)?;
+        let http = self
+            .http
+            .get_or_init(|| {
+                http::Http::start().map_err(|e| format!("cannot start the HTTP runtime: {e}"))
+            })
+            .as_ref()
+            .map_err(|e| Failure::Http(e.clone()))?;
         let target = Target {
             base: server.base_url(),
             server_log: &server.log,
             client_dir: build.client_dir().or(Some(profile.static_dir(build))),
             limits: http::Limits::default(),
+            http,
             transport_errors: &profile.serve.transport_errors,
         };
         Ok(run_request(fixture.case.requests[i].get_ref(), &target)?)

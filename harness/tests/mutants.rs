@@ -255,6 +255,8 @@ fn request<'a>(served: &'a Served, name: &str) -> &'a RequestCase {
 }
 
 fn through(served: &Served, proxy: &MutantProxy, case: &RequestCase) -> Result<(), RequestFailure> {
+    static HTTP: std::sync::LazyLock<http::Http> =
+        std::sync::LazyLock::new(|| http::Http::start().expect("the HTTP runtime starts"));
     run_request(
         case,
         &Target {
@@ -265,6 +267,7 @@ fn through(served: &Served, proxy: &MutantProxy, case: &RequestCase) -> Result<(
                 timeout: Duration::from_secs(1),
                 ..http::Limits::default()
             },
+            http: &HTTP,
             transport_errors: &[],
         },
     )

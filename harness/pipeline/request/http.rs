@@ -141,13 +141,43 @@ impl Default for Limits {
     }
 }
 
-/// A client that never follows redirects and keeps no cookies of its own.
+/// A client that never follows redirects, keeps no cookies of its own and no idle
+/// connection (each request opens its own, so none outlives a server that was stopped).
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
+        .pool_max_idle_per_host(0)
         .build()
         .expect("a plain HTTP client builds")
+}
+
+/// The HTTP side of a run: one runtime and one [`client`], shared by every request of
+/// every thread. Each caller's request runs on the caller's thread; the runtime's one
+/// worker drives the sockets.
+pub struct Http {
+    runtime: tokio::runtime::Runtime,
+    client: reqwest::Client,
+}
+
+impl Http {
+    /// Starts the runtime.
+    pub fn start() -> std::io::Result<Self> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("astro-conform-http")
+            .enable_all()
+            .build()?;
+        Ok(Self {
+            runtime,
+            client: client(),
+        })
+    }
+
+    /// Sends `req` to `base` and records the response (see [`send`]); blocks the caller.
+    pub fn send(&self, base: &str, req: &Request, limits: Limits) -> Result<Exchange, HttpError> {
+        self.runtime.block_on(send(&self.client, base, req, limits))
+    }
 }
 
 /// Sends `req` to `base` (e.g. `http://127.0.0.1:4321`) and records the response.

@@ -82,11 +82,13 @@ fn only_a_5xx_showing_a_listed_transport_error_counts_as_one() {
         "(failed after 1 attempt)".to_string(),
         "restarted mid-request".into(),
     ];
+    let http = http::Http::start().unwrap();
     let target = |errors| Target {
         base: String::new(),
         server_log: &log,
         client_dir: None,
         limits: http::Limits::default(),
+        http: &http,
         transport_errors: errors,
     };
     let before = log_len(&log);
