@@ -9,3 +9,6 @@ pub mod model; // the rules, predicting ▶/λ from the sources
 pub mod serve; // the built server on 127.0.0.1
 pub mod request; // HTTP exchanges and their expectations
 pub mod session;
+
+#[cfg(test)]
+mod layers;
