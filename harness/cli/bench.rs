@@ -25,7 +25,7 @@ pub(crate) struct Args {
     /// Only these routes (names from bench.toml; repeatable).
     #[arg(long = "route")]
     routes: Vec<String>,
-    /// Stacks to measure (repeatable) [default: the default stacks; astro7 for --ab].
+    /// Stacks to measure (repeatable) [default: the default stacks; for --ab, the default stack with the newest Astro (astro7)].
     #[arg(long = "stack")]
     stacks: Vec<String>,
     /// Adapter profiles to measure (repeatable) [default: node].
@@ -187,7 +187,7 @@ fn variants(args: &Args) -> CliResult<Vec<Variant>> {
         // A project with its own packages is measured with them.
         vec![own::OWN.into()]
     } else if !args.ab.is_empty() {
-        vec!["astro7".into()]
+        vec![stack::preferred(&paths::stacks_dir())?.name]
     } else {
         stack::discover(&paths::stacks_dir())?
             .into_iter()

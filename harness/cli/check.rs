@@ -13,7 +13,7 @@ use astro_conform::pipeline::session::Session;
 use astro_conform::report::annotation;
 use astro_conform::suite::{Runner, site};
 
-use crate::classify::{DEFAULT_STACK, packages};
+use crate::classify::packages;
 use crate::output::{CliResult, spinner};
 
 /// The options of `check`.
@@ -60,7 +60,7 @@ pub(crate) fn prepare(args: &SiteArgs) -> CliResult<Prepared> {
     build::check_project(project)?;
     let profile = adapter::find(&args.adapter)?;
     let stack = args.stack.as_deref();
-    let stack_dir = stack::find(&paths::stacks_dir(), stack.unwrap_or(DEFAULT_STACK))?;
+    let stack_dir = stack::named_or_preferred(&paths::stacks_dir(), stack)?;
     let bar = spinner(format!("preparing {}", project.display()));
     let progress = bar.clone();
     let session = Session::with_progress(move |m| progress.set_message(m.to_string()));

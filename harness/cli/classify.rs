@@ -19,8 +19,8 @@ pub(crate) struct Args {
     /// The project folder (with astro.config.* or src/pages/).
     project: PathBuf,
     /// Build with this stack's packages (a folder name under stacks/). Default: the
-    /// project's own installed packages when it has them, else astro7. The stack's Node
-    /// runs the build either way.
+    /// project's own installed packages when it has them, else the default stack with the
+    /// newest Astro (astro7). The stack's Node runs the build either way.
     #[arg(long)]
     stack: Option<String>,
     /// Print JSON (every route, with pattern, kind, origin, mode and files).
@@ -56,15 +56,12 @@ pub(crate) fn packages(
     Ok((session.installed(stack, None)?, false))
 }
 
-/// The stack used when none is named.
-pub(crate) const DEFAULT_STACK: &str = "astro7";
-
 /// Builds the project and prints its listing (or JSON).
 pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
     let project = args.project.as_path();
     build::check_project(project)?;
-    let stack_name = args.stack.as_deref().unwrap_or(DEFAULT_STACK);
-    let stack = stack::find(&paths::stacks_dir(), stack_name)?;
+    let stack = stack::named_or_preferred(&paths::stacks_dir(), args.stack.as_deref())?;
+    let stack_name = stack.name.as_str();
     let bar = spinner(format!("preparing stack {stack_name}"));
     let progress = bar.clone();
     let session = Session::with_progress(move |m| progress.set_message(m.to_string()));

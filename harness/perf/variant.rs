@@ -21,9 +21,6 @@ use crate::pipeline::model;
 use crate::pipeline::serve::{Launch, Server};
 use crate::pipeline::session::{Session, check_entry};
 
-/// The stack whose Node toolchains a project's own packages may use.
-const OWN_NODE_FROM: &str = "astro7";
-
 /// What is measured: a project built with a stack and served through an adapter profile,
 /// with extra environment for the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,7 +102,8 @@ fn packages(
             Adapter::of(profile),
         ));
     }
-    let node_from = stack::find(&paths::stacks_dir(), OWN_NODE_FROM)?;
+    // A project's own packages run on the Node of the stack used when none is named.
+    let node_from = stack::preferred(&paths::stacks_dir())?;
     let installed = session
         .own_packages(&variant.project, &node_from, false)?
         .ok_or_else(|| BenchError::NoOwnPackages(variant.project.clone()))?;

@@ -142,6 +142,29 @@ pub fn find(dir: &Path, name: &str) -> Result<Stack, StackError> {
         })
 }
 
+/// The stack used when none is named: of the default stacks in `dir`, the one with the
+/// newest Astro.
+pub fn preferred(dir: &Path) -> Result<Stack, StackError> {
+    let stacks = discover(dir)?;
+    let known = stacks.iter().map(|s| s.name.clone()).collect();
+    stacks
+        .into_iter()
+        .filter(|s| s.default)
+        .max_by(|a, b| a.astro.cmp(&b.astro).then_with(|| a.name.cmp(&b.name)))
+        .ok_or(StackError::Unknown {
+            name: "(a default stack)".to_string(),
+            known,
+        })
+}
+
+/// The stack called `name` in `dir`, else the [`preferred`] one.
+pub fn named_or_preferred(dir: &Path, name: Option<&str>) -> Result<Stack, StackError> {
+    match name {
+        Some(name) => find(dir, name),
+        None => preferred(dir),
+    }
+}
+
 /// True when `version` satisfies the npm range `range` (`||` alternatives of
 /// space-separated comparators; a bare version means exactly that version).
 pub(crate) fn node_range_matches(range: &str, version: &semver::Version) -> bool {

@@ -76,3 +76,35 @@ fn npm_hints_name_the_cause() {
         "{theirs}"
     );
 }
+
+#[test]
+fn the_preferred_stack_is_the_default_one_with_the_newest_astro() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, astro, default) in [
+        ("a5", "5.0.0", true),
+        ("a6", "6.0.0", false),
+        ("a4", "4.0.0", true),
+    ] {
+        let stack = dir.path().join(name);
+        std::fs::create_dir_all(&stack).unwrap();
+        let manifest = format!(
+            r#"{{"dependencies": {{"astro": "{astro}"}}, "astro-conform": {{"default": {default}}}}}"#
+        );
+        std::fs::write(stack.join("package.json"), manifest).unwrap();
+        std::fs::write(stack.join("package-lock.json"), "{}").unwrap();
+    }
+    assert_eq!(preferred(dir.path()).unwrap().name, "a5");
+    assert_eq!(
+        named_or_preferred(dir.path(), Some("a6")).unwrap().name,
+        "a6"
+    );
+    assert_eq!(
+        preferred(&paths_of_the_repo()).unwrap().name,
+        "astro7",
+        "the built-in stacks prefer astro7"
+    );
+}
+
+fn paths_of_the_repo() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks")
+}
