@@ -40,11 +40,7 @@ impl Matrix {
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>astro-conform matrix</title><style>{STYLE}</style></head><body>\n<h1>astro-conform matrix</h1>\n<p id=\"summary\"></p>\n<ul>\n"
         );
         for c in &self.adapters {
-            let ours = if c.runner == "ours" {
-                " (served by astro-conform's own runner)"
-            } else {
-                ""
-            };
+            let ours = c.ours_note().map(|n| format!(" ({n})")).unwrap_or_default();
             let _ = writeln!(
                 out,
                 "<li><b>{}</b>: {}{ours}</li>",

@@ -11,11 +11,10 @@ impl Matrix {
         let mut out = String::from("## astro-conform matrix\n\n");
         for c in &self.adapters {
             let [pass, fail, dev, na] = self.counts(&c.name);
-            let ours = if c.runner == "ours" {
-                " — served by astro-conform's own runner, not the vendor's"
-            } else {
-                ""
-            };
+            let ours = c
+                .ours_note()
+                .map(|n| format!(" — {n}, not the vendor's"))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
                 "- **{}** ({}): {pass} ✅ {fail} ❌ {dev} ⚠️ {na} —{ours}",

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Located;
 use crate::mismatch::Mismatch;
 use crate::pipeline::discover::adapter::{Profile, Runner};
-use crate::suite::{Outcome, Trial};
+use crate::suite::{AdapterColumn, Outcome, Trial};
 
 /// The longest reason kept on one line.
 const REASON_CHARS: usize = 200;
@@ -22,8 +22,37 @@ pub struct Column {
     pub name: String,
     /// The profile's description.
     pub description: String,
-    /// Who wrote the program that served the output: `adapter` or `ours`.
-    pub runner: String,
+    /// Who wrote the program that served the output.
+    pub runner: ServedBy,
+}
+
+/// Who wrote the program that served a column's output (`adapter`, `ours` or `none` in
+/// matrix.json).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServedBy {
+    /// The adapter's own server or its vendor's tool.
+    Adapter,
+    /// A runner of astro-conform's.
+    Ours,
+    /// Nothing: the fixtures built without an adapter are not served.
+    None,
+}
+
+impl From<Runner> for ServedBy {
+    fn from(runner: Runner) -> Self {
+        match runner {
+            Runner::Adapter => ServedBy::Adapter,
+            Runner::Ours => ServedBy::Ours,
+        }
+    }
+}
+
+impl Column {
+    /// What every report says after a column served by a runner of ours (none for others).
+    pub fn ours_note(&self) -> Option<&'static str> {
+        (self.runner == ServedBy::Ours).then_some("served by astro-conform's own runner")
+    }
 }
 
 pub use crate::suite::Status;
@@ -146,7 +175,10 @@ fn stale_tag_deviations(results: &[(&Trial, &Outcome)]) -> Vec<(String, String, 
         };
         let Some(tag) = known.tag else { continue };
         let entry = seen
-            .entry((trial.adapter.clone(), tag.name()))
+            .entry((
+                trial.adapter.name().unwrap_or_default().to_string(),
+                tag.name(),
+            ))
             .or_insert_with(|| (known.reason.clone(), 0, 0));
         entry.1 += 1;
         entry.2 += usize::from(matches!(outcome, Outcome::Deviation { .. }));
@@ -223,33 +255,36 @@ impl Matrix {
             .map(|p| Column {
                 name: p.name.clone(),
                 description: p.description.clone(),
-                runner: match p.runner {
-                    Runner::Adapter => "adapter".into(),
-                    Runner::Ours => "ours".into(),
-                },
+                runner: p.runner.into(),
             })
             .collect();
-        if results.iter().any(|(t, _)| t.adapter == "none") {
+        if results
+            .iter()
+            .any(|(t, _)| t.adapter == AdapterColumn::NoAdapter)
+        {
             adapters.insert(
                 0,
                 Column {
-                    name: "none".into(),
+                    name: AdapterColumn::NO_ADAPTER.into(),
                     description: "fixtures built without an adapter".into(),
-                    runner: "none".into(),
+                    runner: ServedBy::None,
                 },
             );
         }
         let mut rows: BTreeMap<String, BTreeMap<String, Cell>> = BTreeMap::new();
         for (trial, outcome) in results {
             let row = rows.entry(trial.row.clone()).or_default();
-            if trial.adapter.is_empty() {
+            match trial.adapter.name() {
                 // A case file that cannot be read fails the fixture for every adapter.
-                for column in &adapters {
-                    row.insert(column.name.clone(), Cell::from(*outcome));
+                None => {
+                    for column in &adapters {
+                        row.insert(column.name.clone(), Cell::from(*outcome));
+                    }
                 }
-            } else {
-                let cell = Cell::of(outcome, trial.asked_at.as_ref());
-                row.insert(trial.adapter.clone(), cell);
+                Some(name) => {
+                    let cell = Cell::of(outcome, trial.asked_at.as_ref());
+                    row.insert(name.to_string(), cell);
+                }
             }
         }
         for (row, adapter, stale) in stale_tag_deviations(results) {

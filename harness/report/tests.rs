@@ -18,12 +18,12 @@ fn sample() -> Matrix {
             Column {
                 name: "node".into(),
                 description: "node".into(),
-                runner: "adapter".into(),
+                runner: ServedBy::Adapter,
             },
             Column {
                 name: "vercel".into(),
                 description: "vercel | runner".into(),
-                runner: "ours".into(),
+                runner: ServedBy::Ours,
             },
         ],
         rows: BTreeMap::new(),
@@ -121,7 +121,7 @@ fn xml_escape_drops_control_characters() {
 fn a_case_file_that_cannot_be_read_fails_in_every_column() {
     let trial = crate::suite::Trial {
         name: "fixtures/x/case.toml".into(),
-        adapter: String::new(),
+        adapter: crate::suite::AdapterColumn::Every,
         row: "fixtures/x/case.toml".into(),
         skipped: None,
         deviation: None,
@@ -152,7 +152,7 @@ fn a_behaviour_deviation_no_check_shows_is_reported_stale_once() {
     use crate::suite::KnownDeviation;
     let trial = |row: &str| crate::suite::Trial {
         name: format!("astro7/mw/{row}"),
-        adapter: "mw".into(),
+        adapter: crate::suite::AdapterColumn::Profile("mw".into()),
         row: format!("astro7/{row}"),
         skipped: None,
         deviation: Some(KnownDeviation {
@@ -197,7 +197,7 @@ fn a_failure_is_annotated_on_the_case_line_that_asked_for_it() {
     );
     let trial = |adapter: &str| crate::suite::Trial {
         name: format!("astro7/{adapter}/server-app/http/a-b-c"),
-        adapter: adapter.into(),
+        adapter: crate::suite::AdapterColumn::Profile(adapter.into()),
         row: "astro7/server-app/http/a-b-c".into(),
         skipped: None,
         deviation: None,
@@ -210,7 +210,7 @@ fn a_failure_is_annotated_on_the_case_line_that_asked_for_it() {
     m.adapters.push(Column {
         name: "mutant".into(),
         description: "breaks it".into(),
-        runner: "ours".into(),
+        runner: ServedBy::Ours,
     });
     let cell = &m.rows["astro7/server-app/http/a-b-c"]["mutant"];
     let source = cell.source.as_ref().unwrap();

@@ -24,11 +24,7 @@ impl Matrix {
         out.push('\n');
         for c in &self.adapters {
             let [pass, fail, dev, na] = self.counts(&c.name);
-            let ours = if c.runner == "ours" {
-                " (served by astro-conform's own runner)"
-            } else {
-                ""
-            };
+            let ours = c.ours_note().map(|n| format!(" ({n})")).unwrap_or_default();
             let _ = writeln!(
                 out,
                 "{}: {pass} pass, {fail} fail, {dev} known deviation, {na} n/a{ours}",

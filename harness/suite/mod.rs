@@ -13,8 +13,8 @@ pub mod site;
 pub use checks::model_mismatches;
 pub use failure::Failure;
 pub use plan::{
-    Check, Failed, KnownDeviation, Outcome, Status, Trial, Work, fixture_dirs, select_stacks,
-    trials,
+    AdapterColumn, Check, Failed, KnownDeviation, Outcome, Status, Trial, Work, fixture_dirs,
+    select_stacks, trials,
 };
 pub use request::{RequestFailure, Target, run_request};
 pub use runner::{Runner, Usage};

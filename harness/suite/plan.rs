@@ -68,8 +68,8 @@ pub enum Work {
 pub struct Trial {
     /// `stack/adapter/fixture/check`.
     pub name: String,
-    /// The adapter column of the matrix (`none` for fixtures built without one).
-    pub adapter: String,
+    /// The adapter column of the matrix it is counted in.
+    pub adapter: AdapterColumn,
     /// The check row of the matrix: `stack/fixture/check`.
     pub row: String,
     /// Why the trial does not apply, if it does not (it is skipped).
@@ -80,6 +80,38 @@ pub struct Trial {
     pub asked_at: Option<Located>,
     /// What it runs.
     pub work: Work,
+}
+
+/// The adapter column of the matrix a trial is counted in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdapterColumn {
+    /// The profile of this name.
+    Profile(String),
+    /// Fixtures built without an adapter.
+    NoAdapter,
+    /// Every column: a case file that cannot be read fails its fixture for every adapter.
+    Every,
+}
+
+impl AdapterColumn {
+    /// The name of the column without an adapter.
+    pub const NO_ADAPTER: &str = "none";
+
+    /// The column's name; `None` for [`AdapterColumn::Every`].
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            AdapterColumn::Profile(name) => Some(name),
+            AdapterColumn::NoAdapter => Some(Self::NO_ADAPTER),
+            AdapterColumn::Every => None,
+        }
+    }
+
+    /// The column of `profile`, or the one without an adapter.
+    pub fn of(profile: Option<&Profile>) -> Self {
+        profile.map_or(AdapterColumn::NoAdapter, |p| {
+            AdapterColumn::Profile(p.name.clone())
+        })
+    }
 }
 
 /// A known deviation a profile lists for a trial.
@@ -236,7 +268,7 @@ pub fn trials(
             Err((name, e)) => {
                 out.push(Trial {
                     name: format!("fixtures/{name}/case.toml"),
-                    adapter: String::new(),
+                    adapter: AdapterColumn::Every,
                     row: format!("fixtures/{name}/case.toml"),
                     skipped: None,
                     deviation: None,
@@ -314,7 +346,8 @@ fn fixture_trials(
     stack: &Stack,
     default_stacks: &[String],
 ) -> Vec<Trial> {
-    let adapter_name = adapter.map_or("none", |p| p.name.as_str());
+    let column = AdapterColumn::of(adapter.map(|p| &**p));
+    let adapter_name = column.name().unwrap_or_default().to_string();
     // Why the whole fixture does not apply through this profile, if it does not.
     let not_applicable = adapter.and_then(|p| {
         p.not_applicable(stack, default_stacks).or_else(|| {
@@ -345,7 +378,7 @@ fn fixture_trials(
                 "{}/{adapter_name}/{}/{check_name}",
                 stack.name, fixture.name
             ),
-            adapter: adapter_name.to_string(),
+            adapter: column.clone(),
             skipped: not_applicable.clone().or(case_skip.cloned()).or(lacking),
             deviation: adapter.and_then(|p| known_deviation(p, fixture, check, &row)),
             asked_at: match check {

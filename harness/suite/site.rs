@@ -10,7 +10,7 @@ use crate::pipeline::discover::adapter::Profile;
 use crate::pipeline::discover::case::{CaseError, Fixture};
 use crate::pipeline::install::stack::InstalledStack;
 
-use super::plan::{Check, Trial, Work};
+use super::plan::{AdapterColumn, Check, Trial, Work};
 
 /// The case file of a site, in its root folder.
 pub const CASE_FILE: &str = "astro-conform.toml";
@@ -43,7 +43,7 @@ pub fn trials(
             Trial {
                 row: name.clone(),
                 name,
-                adapter: profile.name.clone(),
+                adapter: AdapterColumn::Profile(profile.name.clone()),
                 skipped: None,
                 deviation: None,
                 asked_at: match check {

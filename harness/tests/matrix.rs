@@ -100,7 +100,7 @@ fn mutant(name: &str) -> Arc<Profile> {
 fn wrong_cells(name: &str, trials: &[Trial], matrix: &Matrix) -> Vec<String> {
     let expected: BTreeSet<&str> = trials
         .iter()
-        .filter(|t| t.adapter == name && t.skipped.is_none() && breaks(name, t))
+        .filter(|t| t.adapter.name() == Some(name) && t.skipped.is_none() && breaks(name, t))
         .map(|t| t.row.as_str())
         .collect();
     let failed: BTreeSet<&str> = matrix
