@@ -58,7 +58,10 @@ enum Command {
     /// `output` and `adapter`, and its `redirects`. Lints name a stable code, a file and
     /// line, and a one-line fix.
     #[command(
-        after_help = "Example:\n  astro-conform explain ./my-site --deny-warnings\n\n        Lints:\n          AC001 warning  a prerender flag that is not a literal (ignored by Astro)\n          AC002 warning  getStaticPaths on an on-demand route (ignored)\n          AC003 warning  a request-time API (Astro.cookies, Astro.request.headers, Astro.redirect, Astro.response, ...) in a prerendered route\n          AC004 error    an on-demand route, or output server, without an adapter (NoAdapterInstalled)\n          AC005 error    a server island without an adapter (NoAdapterInstalledServerIslands)\n          AC006 warning  an output setting that is not a literal\n          AC007 error    a prerendered dynamic page without getStaticPaths (GetStaticPathsRequired)\n\n        Exit status: 0 no errors (and no warnings with --deny-warnings); 1 otherwise; 2 bad usage or not a project; 3 a file could not be read."
+        after_help = format!(
+            "Example:\n  astro-conform explain ./my-site --deny-warnings\n\nLints:\n{}\n\nExit status: 0 no errors (and no warnings with --deny-warnings); 1 otherwise; 2 bad usage or not a project; 3 a file could not be read.",
+            astro_conform::pipeline::model::LintCode::help_table()
+        )
     )]
     Explain(explain::Args),
     /// Run the conformance suite through one or more adapters and print the matrix.

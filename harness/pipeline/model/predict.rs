@@ -99,8 +99,8 @@ pub fn predict(project: &Project, adapter: Option<bool>) -> Prediction {
     let mut lints = Vec::new();
     if let Setting::Unreadable { text, line, .. } = &project.output {
         lints.push(Lint {
-            code: "AC006",
-            severity: Severity::Warning,
+            code: LintCode::NonLiteralOutput,
+            severity: LintCode::NonLiteralOutput.severity(),
             file: config.clone(),
             line: *line,
             message: format!("`{text}` is not a literal output; the model assumes static"),
@@ -184,8 +184,8 @@ fn route_mode(file: &RouteFile, default: &DefaultMode, lints: &mut Vec<Lint>) ->
         Flag::Absent => (default.mode, format!("no flag: {}", default.why)),
         Flag::Ignored { text, line } => {
             lints.push(Lint {
-                code: "AC001",
-                severity: Severity::Warning,
+                code: LintCode::NonLiteralPrerender,
+                severity: LintCode::NonLiteralPrerender.severity(),
                 file: file.source.clone(),
                 line: *line,
                 message: format!(
@@ -254,8 +254,8 @@ fn build_error(
             _ => 1,
         };
         lints.push(Lint {
-            code: "AC004",
-            severity: Severity::Error,
+            code: LintCode::OnDemandWithoutAdapter,
+            severity: LintCode::OnDemandWithoutAdapter.severity(),
             file: config.to_string(),
             line,
             message: "output server without an adapter: the build fails with NoAdapterInstalled"
@@ -269,8 +269,8 @@ fn build_error(
     }
     let (file, line) = project.server_islands.first()?;
     lints.push(Lint {
-        code: "AC005",
-        severity: Severity::Error,
+        code: LintCode::ServerIslandWithoutAdapter,
+        severity: LintCode::ServerIslandWithoutAdapter.severity(),
         file: file.clone(),
         line: *line,
         message: "a server island (`server:defer`) without an adapter: the build fails with NoAdapterInstalledServerIslands".into(),

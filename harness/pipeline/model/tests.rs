@@ -143,3 +143,26 @@ fn build_format_names_the_files_of_pages_not_endpoints() {
         ]
     );
 }
+
+#[test]
+fn the_readme_lists_every_lint_with_its_level_and_summary() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let rows: Vec<&str> = readme
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("| AC0"))
+        .collect();
+    let expected: Vec<String> = LintCode::ALL
+        .iter()
+        .map(|c| {
+            format!(
+                "| {} | {} | {} |",
+                c.code(),
+                c.severity().name(),
+                c.summary()
+            )
+        })
+        .collect();
+    assert_eq!(rows, expected, "README's lint table differs from LintCode");
+}
