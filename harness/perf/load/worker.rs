@@ -46,8 +46,8 @@ impl Tally {
         }
     }
 
-    fn error(&mut self, kind: &str) {
-        *self.errors.entry(kind.to_string()).or_default() += 1;
+    fn error(&mut self, kind: Failure) {
+        *self.errors.entry(kind.name().to_string()).or_default() += 1;
     }
 }
 
@@ -62,8 +62,39 @@ pub(super) struct Worker {
     pub(super) budget: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
-/// How a request failed: an error kind for the report.
-type Failure = &'static str;
+/// How a request failed: an error kind of the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Failure {
+    /// No response within the request timeout.
+    Timeout,
+    /// The TCP connection or the HTTP handshake failed.
+    Connect,
+    /// The request could not be formed (a bad header).
+    MalformedRequest,
+    /// The response was not HTTP/1.1.
+    MalformedResponse,
+    /// The server closed the connection before the response was complete.
+    Closed,
+    /// Another I/O error while sending.
+    Io,
+    /// The body broke off.
+    Body,
+}
+
+impl Failure {
+    /// The name the report counts it under.
+    fn name(self) -> &'static str {
+        match self {
+            Failure::Timeout => "timeout",
+            Failure::Connect => "connect",
+            Failure::MalformedRequest => "malformed request",
+            Failure::MalformedResponse => "malformed response",
+            Failure::Closed => "closed",
+            Failure::Io => "io",
+            Failure::Body => "body",
+        }
+    }
+}
 
 impl Worker {
     pub(super) async fn run(mut self, deadline: Instant) -> Tally {
@@ -101,13 +132,13 @@ impl Worker {
                 // The run ended with this request in flight: it is not counted.
                 Err(_) => break,
                 Ok(Err(_)) => {
-                    self.tally.error("timeout");
+                    self.tally.error(Failure::Timeout);
                     sender = None;
                 }
                 Ok(Ok(Err(kind))) => {
                     self.tally.error(kind);
                     sender = None;
-                    if kind == "connect" {
+                    if kind == Failure::Connect {
                         // Do not spin on a refused port.
                         tokio::time::sleep(Duration::from_millis(10)).await;
                     }
@@ -129,11 +160,11 @@ impl Worker {
     async fn connect(&self) -> Result<http1::SendRequest<Empty<Bytes>>, Failure> {
         let stream = TcpStream::connect(self.target.addr)
             .await
-            .map_err(|_| "connect")?;
+            .map_err(|_| Failure::Connect)?;
         let _ = stream.set_nodelay(true);
         let (sender, connection) = http1::handshake(TokioIo::new(stream))
             .await
-            .map_err(|_| "connect")?;
+            .map_err(|_| Failure::Connect)?;
         tokio::spawn(connection);
         Ok(sender)
     }
@@ -159,21 +190,21 @@ impl Worker {
         }
         let request = request
             .body(Empty::new())
-            .map_err(|_| "malformed request")?;
+            .map_err(|_| Failure::MalformedRequest)?;
         let response = sender.send_request(request).await.map_err(|e| {
             if e.is_parse() {
-                "malformed response"
+                Failure::MalformedResponse
             } else if e.is_incomplete_message() || e.is_canceled() {
-                "closed"
+                Failure::Closed
             } else {
-                "io"
+                Failure::Io
             }
         })?;
         let status = response.status().as_u16();
         let mut body = response.into_body();
         let mut bytes = 0u64;
         while let Some(frame) = body.frame().await {
-            let frame = frame.map_err(|_| "body")?;
+            let frame = frame.map_err(|_| Failure::Body)?;
             if let Some(data) = frame.data_ref() {
                 bytes += data.len() as u64;
             }
