@@ -91,7 +91,7 @@ fn an_installed_binary_runs_the_built_in_fixtures_from_any_directory() {
         )],
     );
     let checked = run(&["check", site.to_str().unwrap(), "--install"]);
-    assert!(checked.ends_with("2 passed, 0 failed\n"), "{checked}");
+    assert!(checked.ends_with("3 passed, 0 failed\n"), "{checked}");
     let outside = crate::support::outside_fixtures(root.path());
     let mut cmd = Command::new(&binary);
     cmd.args([
