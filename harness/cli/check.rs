@@ -11,7 +11,7 @@ use astro_conform::pipeline::discover::adapter::{self, Profile};
 use astro_conform::pipeline::install::stack::{self, InstalledStack};
 use astro_conform::pipeline::session::Session;
 use astro_conform::report::annotation;
-use astro_conform::suite::{Runner, site};
+use astro_conform::suite::{Check, Runner, Work, site};
 
 use crate::classify::packages;
 use crate::output::{CliResult, spinner};
@@ -102,7 +102,13 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
         bar.set_message(format!("checking {}: {}", project.display(), trial.name));
         let outcome = runner.judge(trial);
         // Nothing else can hold when the site does not build: its failure says it all.
-        let unbuilt = trial.name == "build" && outcome.is_failure();
+        let unbuilt = matches!(
+            trial.work,
+            Work::Site {
+                check: Check::Build,
+                ..
+            }
+        ) && outcome.is_failure();
         checks.push((trial, outcome));
         if unbuilt {
             break;

@@ -178,6 +178,7 @@ impl Kinded for StackError {
     fn kind(&self) -> Kind {
         match self {
             StackError::Unknown { .. } | StackError::Invalid { .. } => Kind::Input,
+            StackError::NoDefault { .. } => Kind::Input,
             StackError::NotInstalled { .. } => Kind::Input,
             _ => Kind::Environment,
         }

@@ -38,6 +38,16 @@ impl Check {
             Check::Http(i) => format!("http/{}", fixture.case.requests[i].get_ref().slug()),
         }
     }
+
+    /// Where `fixture`'s case file asks for this check (a request, the `[routes]`), if it
+    /// does.
+    pub fn asked_at(self, fixture: &Fixture) -> Option<Located> {
+        match self {
+            Check::Http(i) => fixture.request_at(i),
+            Check::Routes => fixture.routes_at(),
+            Check::Build | Check::Dist | Check::BuildError => None,
+        }
+    }
 }
 
 /// What a trial runs.
@@ -381,11 +391,7 @@ fn fixture_trials(
             adapter: column.clone(),
             skipped: not_applicable.clone().or(case_skip.cloned()).or(lacking),
             deviation: adapter.and_then(|p| known_deviation(p, fixture, check, &row)),
-            asked_at: match check {
-                Check::Http(i) => fixture.request_at(i),
-                Check::Routes => fixture.routes_at(),
-                Check::Build | Check::Dist | Check::BuildError => None,
-            },
+            asked_at: check.asked_at(fixture),
             row,
             work: Work::Check {
                 stack: stack.clone(),

@@ -46,11 +46,7 @@ pub fn trials(
                 adapter: AdapterColumn::Profile(profile.name.clone()),
                 skipped: None,
                 deviation: None,
-                asked_at: match check {
-                    Check::Http(i) => site.request_at(i),
-                    Check::Routes => site.routes_at(),
-                    _ => None,
-                },
+                asked_at: check.asked_at(site),
                 work: Work::Site {
                     installed: installed.clone(),
                     profile: profile.clone(),

@@ -19,6 +19,8 @@ pub enum StackError {
     Unknown { name: String, known: Vec<String> },
     #[error("{}: {reason}", dir.display())]
     Invalid { dir: PathBuf, reason: String },
+    #[error("{} has no default stack (every one says `\"astro-conform\": {{ \"default\": false }}`); name one with --stack", dir.display())]
+    NoDefault { dir: PathBuf },
     #[error(
         "`{tool}` was not found on PATH; astro-conform needs Node.js (18.20+ or 20.3+) and npm: install them and make sure both are on PATH"
     )]
@@ -145,15 +147,12 @@ pub fn find(dir: &Path, name: &str) -> Result<Stack, StackError> {
 /// The stack used when none is named: of the default stacks in `dir`, the one with the
 /// newest Astro.
 pub fn preferred(dir: &Path) -> Result<Stack, StackError> {
-    let stacks = discover(dir)?;
-    let known = stacks.iter().map(|s| s.name.clone()).collect();
-    stacks
+    discover(dir)?
         .into_iter()
         .filter(|s| s.default)
         .max_by(|a, b| a.astro.cmp(&b.astro).then_with(|| a.name.cmp(&b.name)))
-        .ok_or(StackError::Unknown {
-            name: "(a default stack)".to_string(),
-            known,
+        .ok_or_else(|| StackError::NoDefault {
+            dir: dir.to_path_buf(),
         })
 }
 

@@ -99,12 +99,10 @@ fn the_preferred_stack_is_the_default_one_with_the_newest_astro() {
         "a6"
     );
     assert_eq!(
-        preferred(&paths_of_the_repo()).unwrap().name,
+        preferred(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks"))
+            .unwrap()
+            .name,
         "astro7",
         "the built-in stacks prefer astro7"
     );
-}
-
-fn paths_of_the_repo() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("stacks")
 }
