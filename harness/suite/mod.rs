@@ -2,6 +2,7 @@
 //! `stack/adapter/fixture/check`. Listing trials builds nothing; running one installs its
 //! stack and builds its fixture (both cached and shared with the other trials).
 
+mod column;
 mod plan;
 mod runner;
 mod checks;
@@ -11,10 +12,11 @@ mod failure;
 pub mod site;
 
 pub use checks::model_mismatches;
+pub use column::AdapterColumn;
 pub use failure::Failure;
 pub use plan::{
-    AdapterColumn, Check, Failed, KnownDeviation, Outcome, Status, Trial, Work, fixture_dirs,
-    select_stacks, trials,
+    Check, Failed, KnownDeviation, Outcome, Status, Trial, Work, fixture_dirs, select_stacks,
+    trials,
 };
 pub use request::{RequestFailure, Target, run_request};
 pub use runner::{Runner, Usage};

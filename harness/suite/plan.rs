@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::column::AdapterColumn;
 use crate::error::Located;
 use crate::mismatch::Mismatch;
 use crate::pipeline::build::Adapter;
@@ -90,38 +91,6 @@ pub struct Trial {
     pub asked_at: Option<Located>,
     /// What it runs.
     pub work: Work,
-}
-
-/// The adapter column of the matrix a trial is counted in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AdapterColumn {
-    /// The profile of this name.
-    Profile(String),
-    /// Fixtures built without an adapter.
-    NoAdapter,
-    /// Every column: a case file that cannot be read fails its fixture for every adapter.
-    Every,
-}
-
-impl AdapterColumn {
-    /// The name of the column without an adapter.
-    pub const NO_ADAPTER: &str = "none";
-
-    /// The column's name; `None` for [`AdapterColumn::Every`].
-    pub fn name(&self) -> Option<&str> {
-        match self {
-            AdapterColumn::Profile(name) => Some(name),
-            AdapterColumn::NoAdapter => Some(Self::NO_ADAPTER),
-            AdapterColumn::Every => None,
-        }
-    }
-
-    /// The column of `profile`, or the one without an adapter.
-    pub fn of(profile: Option<&Profile>) -> Self {
-        profile.map_or(AdapterColumn::NoAdapter, |p| {
-            AdapterColumn::Profile(p.name.clone())
-        })
-    }
 }
 
 /// A known deviation a profile lists for a trial.

@@ -10,7 +10,8 @@ use crate::pipeline::discover::adapter::Profile;
 use crate::pipeline::discover::case::{CaseError, Fixture};
 use crate::pipeline::install::stack::InstalledStack;
 
-use super::plan::{AdapterColumn, Check, Trial, Work};
+use super::column::AdapterColumn;
+use super::plan::{Check, Trial, Work};
 
 /// The case file of a site, in its root folder.
 pub const CASE_FILE: &str = "astro-conform.toml";
