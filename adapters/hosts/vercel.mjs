@@ -15,7 +15,7 @@
 //
 // Of the routes in .vercel/output/config.json, those before `{ "handle": "filesystem" }`
 // are applied only when they redirect (a 3xx `status` and a `Location` header, `$n` filled
-// from the `src` match), for any method, as the platform does. Of those after it, only
+// from the `src` match, the request's query kept), for any method, as the platform does. Of those after it, only
 // `src`, `dest` and `status`: `dest: "_render"` calls the function, a `dest` that is a
 // static file (e.g. `/404.html` with `status: 404`) is served with that status. A build
 // with no on-demand route has no function: what no file or route answers gets a plain 404.
@@ -65,11 +65,14 @@ const host = process.env.HOST || '127.0.0.1';
 const port = Number(process.env.PORT || 4321);
 
 const server = http.createServer(async (req, res) => {
-  const path = req.url.split('?')[0];
+  const [path, query] = req.url.split(/\?(.*)/s);
   for (const r of redirects) {
     const m = r.regex.exec(path);
     if (!m) continue;
-    const location = r.headers.Location.replace(/\$(\d+)/g, (_, i) => m[Number(i)] ?? '');
+    let location = r.headers.Location.replace(/\$(\d+)/g, (_, i) => m[Number(i)] ?? '');
+    // The request's query goes along when the Location names none, as on the platform
+    // (found by request-shapes: `/tags?tag=a` must redirect to `/tags/?tag=a`).
+    if (query !== undefined && !location.includes('?')) location += `?${query}`;
     res.writeHead(r.status, { location });
     return res.end();
   }

@@ -107,6 +107,9 @@ pub fn run_request(case: &RequestCase, target: &Target) -> Result<(), RequestFai
     let first = exchange()?;
     let mut failures = first.problems.clone();
     failures.extend(expect::check(&case.expect, &first.last));
+    if case.expect.linked_files {
+        failures.extend(check_linked_files(&first.last, &send));
+    }
     if case.expect.varies.is_some() || case.expect.built_file.is_some() {
         let second = exchange()?;
         failures.extend(check_twice(case, target, &first.last, &second.last));
@@ -290,8 +293,10 @@ fn path_from_page(
     find_path(from, &page.text())
 }
 
+mod linked;
 mod transport;
 
+use linked::check_linked_files;
 use transport::{log_len, transport_error};
 
 #[cfg(test)]

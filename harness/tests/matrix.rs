@@ -75,6 +75,18 @@ fn breaks(mutant: &str, trial: &Trial) -> bool {
         ("front-drop-cookies", Check::Http(i)) => {
             request(i).behaviours().contains(&Tag::RequestCookie)
         }
+        ("front-first-cookie", Check::Http(i)) => {
+            request(i).behaviours().contains(&Tag::SeveralCookies)
+        }
+        ("front-first-query-value", Check::Http(i)) => {
+            request(i).behaviours().contains(&Tag::RepeatedQuery)
+        }
+        ("front-location-drop-query", Check::Http(i)) => {
+            let r = request(i);
+            r.expect.location.as_ref().is_some_and(|l| l.contains('?'))
+                || r.behaviours().contains(&Tag::RedirectQuery)
+        }
+        ("front-files-404", Check::Http(i)) => request(i).behaviours().contains(&Tag::LinkedFiles),
         ("front-error-200", Check::Http(i)) => request(i).expect.status.is_some_and(|s| s >= 500),
         ("front-trailing-slash-404", Check::Http(i)) => {
             let r = request(i);
@@ -146,6 +158,10 @@ fn each_mutant_fails_exactly_the_checks_it_breaks() {
         "front-drop-body",
         "front-drop-cookies",
         "front-method-get",
+        "front-first-cookie",
+        "front-first-query-value",
+        "front-location-drop-query",
+        "front-files-404",
         "prerender-on-demand",
     ];
     let mut profiles = vec![Arc::new(adapter::find("node").unwrap())];

@@ -58,6 +58,11 @@ pub struct Expect {
     /// Prerendered: the body equals this file of the client output dir, byte for byte,
     /// on two requests.
     pub built_file: Option<String>,
+    /// `true`: every file the page links to on this server (scripts, stylesheets, module
+    /// preloads, an island's component and renderer) answers 2xx with a content type of
+    /// its kind; a page that links to none fails.
+    #[serde(default)]
+    pub linked_files: bool,
     /// `false`: the body must end abnormally (e.g. an error after streaming started must
     /// not look like a finished page). By default every body must be complete.
     pub complete: Option<bool>,

@@ -57,12 +57,18 @@ pub struct RequestCase {
 }
 
 impl RequestCase {
-    /// The behaviours the request exercises: its `tags`, and `prerendered-page` when it
-    /// expects a `built_file`.
+    /// The behaviours the request exercises: its `tags`, `prerendered-page` when it
+    /// expects a `built_file` and `linked-files` when it expects `linked_files`.
     pub fn behaviours(&self) -> Vec<Tag> {
         let mut tags = self.tags.clone();
-        if self.expect.built_file.is_some() && !tags.contains(&Tag::PrerenderedPage) {
-            tags.push(Tag::PrerenderedPage);
+        let implied = [
+            (self.expect.built_file.is_some(), Tag::PrerenderedPage),
+            (self.expect.linked_files, Tag::LinkedFiles),
+        ];
+        for (applies, tag) in implied {
+            if applies && !tags.contains(&tag) {
+                tags.push(tag);
+            }
         }
         tags
     }
@@ -173,11 +179,19 @@ pub enum Tag {
     RequestBody,
     /// The answer depends on a cookie the request sends.
     RequestCookie,
+    /// The answer depends on every one of several cookies the request sends.
+    SeveralCookies,
+    /// The answer depends on every value of a query key the request repeats.
+    RepeatedQuery,
+    /// A redirect's `Location` carries a query that must arrive whole.
+    RedirectQuery,
+    /// The files the page links to answer (implied by `expect.linked_files`).
+    LinkedFiles,
 }
 
 impl Tag {
     /// Every tag, in declaration order.
-    pub const ALL: [Tag; 15] = [
+    pub const ALL: [Tag; 19] = [
         Tag::UnlistedStaticPath,
         Tag::Prerendered404SkipsMiddleware,
         Tag::NotFoundPage,
@@ -193,6 +207,10 @@ impl Tag {
         Tag::Query,
         Tag::RequestBody,
         Tag::RequestCookie,
+        Tag::SeveralCookies,
+        Tag::RepeatedQuery,
+        Tag::RedirectQuery,
+        Tag::LinkedFiles,
     ];
 
     /// The name written in case files and profiles.
@@ -213,6 +231,10 @@ impl Tag {
             Tag::Query => "query",
             Tag::RequestBody => "request-body",
             Tag::RequestCookie => "request-cookie",
+            Tag::SeveralCookies => "several-cookies",
+            Tag::RepeatedQuery => "repeated-query",
+            Tag::RedirectQuery => "redirect-query",
+            Tag::LinkedFiles => "linked-files",
         }
     }
 

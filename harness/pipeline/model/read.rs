@@ -321,6 +321,15 @@ pub(super) fn read_adapter(config: &str) -> Setting<bool> {
     }
 }
 
+/// A redirect's source as Astro routes it: without a trailing slash (`/old/` is the route
+/// `/old`, whatever `trailingSlash` says), `/` itself aside.
+fn redirect_source(from: &str) -> String {
+    match from.trim_end_matches('/') {
+        "" => "/".to_string(),
+        trimmed => trimmed.to_string(),
+    }
+}
+
 pub(super) fn read_redirects(config: &str) -> Vec<Redirect> {
     let Some(start) = config.find("redirects") else {
         return Vec::new();
@@ -346,7 +355,7 @@ pub(super) fn read_redirects(config: &str) -> Vec<Redirect> {
     REDIRECT_PAIR
         .captures_iter(&config[open..end])
         .map(|c| Redirect {
-            from: c[2].to_string(),
+            from: redirect_source(&c[2]),
             to: c.get(4).or(c.get(6)).map_or("", |m| m.as_str()).to_string(),
             line: line_of(config, open + c.get(0).map_or(0, |m| m.start())),
         })

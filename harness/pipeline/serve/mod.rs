@@ -8,10 +8,11 @@
 pub mod cpu;
 mod launch;
 pub mod memory;
+mod port;
 pub mod remote;
 
 use std::fs::File;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -20,6 +21,8 @@ use crate::error::IoError;
 use crate::pipeline::build::{Build, HARNESS_DIR};
 use crate::pipeline::install::stack::InstalledStack;
 use crate::process::{self, GroupGuard, ProcessError};
+
+pub(crate) use port::free_port;
 
 /// Attempts at binding before giving up on "address in use".
 const PORT_ATTEMPTS: usize = 3;
@@ -249,13 +252,6 @@ pub(crate) fn answers_http(addr: SocketAddr) -> bool {
     }
     let mut head = [0u8; 5];
     stream.read_exact(&mut head).is_ok() && &head == b"HTTP/"
-}
-
-/// A port that was free a moment ago on 127.0.0.1.
-pub(crate) fn free_port() -> std::io::Result<u16> {
-    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
-        .local_addr()?
-        .port())
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //
 // Usage: HOST=127.0.0.1 PORT=<port> node front.mjs <mutation> <dist/server/entry.mjs>
 //
-// It listens on HOST:PORT, starts the real server on a free port of its own and, once that
+// It listens on HOST:PORT, starts the real server on a port the kernel picks and, once that
 // answers, forwards every request to it (Host header and body unchanged), breaking
 // the responses in one way:
 //   passthrough         nothing (the control: every check must pass through it)
@@ -16,6 +16,10 @@
 //   drop-body           forwards a request without its body (and says it has none)
 //   drop-cookies        forwards a request without its Cookie header
 //   method-get          forwards every request other than HEAD as a GET, without its body
+//   first-cookie        forwards only the first cookie of the Cookie header
+//   first-query-value   forwards only the first value of a repeated query key
+//   location-drop-query answers a redirect with its Location's query removed
+//   files-404           answers 404 for the files under /_astro/ (scripts, styles, islands)
 // The child server shares this process group, so the harness stops both together.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
@@ -33,6 +37,10 @@ const MUTATIONS = [
   'drop-body',
   'drop-cookies',
   'method-get',
+  'first-cookie',
+  'first-query-value',
+  'location-drop-query',
+  'files-404',
 ];
 if (!MUTATIONS.includes(mutation) || !entry) {
   console.error(`usage: node front.mjs <${MUTATIONS.join('|')}> <entry.mjs>`);
@@ -40,31 +48,30 @@ if (!MUTATIONS.includes(mutation) || !entry) {
 }
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding']);
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = http.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
+/**
+ * Starts the real server on a port the kernel picks (PORT=0) and resolves with that port
+ * once the server says it listens: a port chosen first and bound later could be taken in
+ * between by another server, which would then answer in this one's place.
+ */
+function startUpstream() {
+  const child = spawn(process.execPath, [entry], {
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-}
-
-async function waitForUpstream(port, child) {
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode})`);
-    const up = await new Promise((resolve) => {
-      const req = http.request({ host: '127.0.0.1', port, method: 'HEAD', path: '/' }, (res) => {
-        res.resume();
-        resolve(true);
-      });
-      req.on('error', () => resolve(false));
-      req.end();
+  child.on('exit', (code) => process.exit(code ?? 1));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the server did not listen within 30 s')), 30_000);
+    let seen = '';
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      seen += chunk;
+      const listening = /Server listening on https?:\/\/[^\s]*:(\d+)/.exec(seen);
+      if (listening) {
+        clearTimeout(timer);
+        resolve(Number(listening[1]));
+      }
     });
-    if (up) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('the server did not answer within 30 s');
+  });
 }
 
 /** The upstream's header lines after the mutation, as [name, value] pairs. */
@@ -83,7 +90,24 @@ function headerPairs(upstream) {
   if (mutation === 'redirect-200' && upstream.statusCode >= 300 && upstream.statusCode < 400) {
     return pairs.filter(([n]) => n.toLowerCase() !== 'location');
   }
+  if (mutation === 'location-drop-query') {
+    return pairs.map(([n, v]) => (n.toLowerCase() === 'location' ? [n, v.split('?')[0]] : [n, v]));
+  }
   return pairs;
+}
+
+/** `url` with only the first value of each query key (the rest of a repeated key dropped). */
+function firstValues(url) {
+  const [path, query] = url.split(/\?(.*)/s);
+  if (query === undefined) return url;
+  const seen = new Set();
+  const kept = query.split('&').filter((pair) => {
+    const key = pair.split('=')[0];
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  return `${path}?${kept.join('&')}`;
 }
 
 function forward(upstreamPort, req, res) {
@@ -98,8 +122,14 @@ function forward(upstreamPort, req, res) {
     res.writeHead(405, { allow: 'GET, POST' }).end();
     return;
   }
+  if (mutation === 'files-404' && path.startsWith('/_astro/')) {
+    req.resume();
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found (files)');
+    return;
+  }
   const headers = { ...req.headers };
   if (mutation === 'drop-cookies') delete headers.cookie;
+  if (mutation === 'first-cookie' && headers.cookie) headers.cookie = headers.cookie.split(';')[0];
   const asGet = mutation === 'method-get' && req.method !== 'HEAD';
   const dropBody = mutation === 'drop-body' || asGet;
   if (dropBody) {
@@ -107,7 +137,7 @@ function forward(upstreamPort, req, res) {
     delete headers['transfer-encoding'];
     headers['content-length'] = '0';
   }
-  const target = mutation === 'drop-query' ? path : req.url;
+  const target = mutation === 'drop-query' ? path : mutation === 'first-query-value' ? firstValues(req.url) : req.url;
   const out = http.request(
     { host: '127.0.0.1', port: upstreamPort, method: asGet ? 'GET' : req.method, path: target, headers },
     (upstream) => {
@@ -150,18 +180,12 @@ function forward(upstreamPort, req, res) {
   }
 }
 
-// Listen first, so the port the harness chose is held from the start (another server's
-// upstream cannot take it); requests wait until the real server answers.
+// Listen first, so the port the harness chose is held from the start; requests wait
+// until the real server answers.
 let upstreamPort;
-const ready = (async () => {
-  upstreamPort = await freePort();
-  const child = spawn(process.execPath, [entry], {
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(upstreamPort) },
-    stdio: 'inherit',
-  });
-  child.on('exit', (code) => process.exit(code ?? 1));
-  await waitForUpstream(upstreamPort, child);
-})();
+const ready = startUpstream().then((port) => {
+  upstreamPort = port;
+});
 http
   .createServer((req, res) =>
     ready.then(
