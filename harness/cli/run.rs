@@ -84,7 +84,7 @@ pub(crate) fn run(opts: &Args) -> CliResult<ExitCode> {
     if trials.is_empty() {
         return Err(format!("no trial matches {}", opts.filters.join(" ")).into());
     }
-    let results = judge_all(&trials, opts.jobs);
+    let (results, declarations) = judge_all(&trials, opts.jobs);
     for (trial, outcome) in trials.iter().zip(&results) {
         let message = match outcome {
             Outcome::Fail(failed) => Some(&failed.message),
@@ -100,7 +100,8 @@ pub(crate) fn run(opts: &Args) -> CliResult<ExitCode> {
     }
     let pairs: Vec<(&Trial, &Outcome)> = trials.iter().zip(results.iter()).collect();
     let used: Vec<&Profile> = profiles.iter().map(|p| p.as_ref()).collect();
-    let matrix = Matrix::new(&used, &pairs);
+    let claims = suite::tie_claims(&declarations, &pairs);
+    let matrix = Matrix::new(&used, &pairs).with_claims(claims);
     println!("\n{}", matrix.text());
     let report_dir = opts
         .report_dir
@@ -165,7 +166,9 @@ fn regressed(matrix: &Matrix, baseline: &Matrix, file: &Path) -> bool {
 
 /// Judges every trial on `jobs` workers (default: the cores) under a progress bar, and
 /// returns the outcomes in the trials' order.
-fn judge_all(trials: &[Trial], jobs: Option<usize>) -> Vec<Outcome> {
+/// Judges every trial on `jobs` threads; the outcomes in trial order, and what the adapters
+/// declared in the builds.
+fn judge_all(trials: &[Trial], jobs: Option<usize>) -> (Vec<Outcome>, suite::Declarations) {
     let bar = ProgressBar::new(trials.len() as u64).with_style(
         ProgressStyle::with_template(
             "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {wide_msg}",
@@ -202,10 +205,11 @@ fn judge_all(trials: &[Trial], jobs: Option<usize>) -> Vec<Outcome> {
     });
     bar.finish_and_clear();
     eprintln!("astro-conform: {}", runner.usage());
+    let declarations = runner.declarations();
     drop(runner);
     let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
     results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, o)| o).collect()
+    (results.into_iter().map(|(_, o)| o).collect(), declarations)
 }
 
 /// The progress line's mark for an outcome.

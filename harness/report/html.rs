@@ -121,5 +121,10 @@ impl Matrix {
             }
         }
         out.push_str("</ul>\n");
+        if !self.claims.is_empty() {
+            out.push_str("<h2>What each adapter declares to Astro</h2>\n<pre>");
+            out.push_str(&xml_escape(&self.claim_lines().join("\n")));
+            out.push_str("</pre>\n");
+        }
     }
 }

@@ -64,6 +64,22 @@ impl Matrix {
                 md_escape(cell.reason.as_deref().unwrap_or_default())
             );
         }
+        if !self.claims.is_empty() {
+            out.push_str("\n### What each adapter declares to Astro\n\n");
+            out.push_str("| adapter | stack | feature | declared | checks that exercise it |\n|---|---|---|---|---|\n");
+            for c in &self.claims {
+                let mark = if c.broken() { "❌ " } else { "" };
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | `{}` | {} | {mark}{} |",
+                    c.adapter,
+                    c.stack,
+                    c.feature,
+                    md_escape(&c.declared),
+                    md_escape(&c.verdict())
+                );
+            }
+        }
         out
     }
 }

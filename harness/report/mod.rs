@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Located;
 use crate::mismatch::Mismatch;
 use crate::pipeline::discover::adapter::Profile;
-use crate::suite::{AdapterColumn, Outcome, Trial};
+use crate::suite::{AdapterColumn, ClaimRow, Outcome, Trial};
 
 /// The longest reason kept on one line.
 const REASON_CHARS: usize = 200;
@@ -125,6 +125,10 @@ pub struct Matrix {
     pub adapters: Vec<Column>,
     /// `stack/fixture/check` → adapter → cell.
     pub rows: BTreeMap<String, BTreeMap<String, Cell>>,
+    /// What each adapter declared to Astro, each feature tied to the checks that exercise
+    /// it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub claims: Vec<ClaimRow>,
 }
 
 /// A deviation a profile lists for a behaviour (`tag:…`) that none of the checks with the
@@ -255,7 +259,47 @@ impl Matrix {
                 .or_default()
                 .insert(adapter, Cell::from(&stale));
         }
-        Self { adapters, rows }
+        Self {
+            adapters,
+            rows,
+            claims: Vec::new(),
+        }
+    }
+
+    /// The same matrix with what the adapters declared (see [`crate::suite::tie_claims`]).
+    pub fn with_claims(mut self, claims: Vec<ClaimRow>) -> Self {
+        self.claims = claims;
+        self
+    }
+
+    /// The claims section as lines: per adapter and stack, each declared feature that a
+    /// check of the run exercises with its verdict, then the rest on one line; empty when
+    /// no adapter declared anything.
+    fn claim_lines(&self) -> Vec<String> {
+        let mut groups: BTreeMap<(&str, &str), Vec<&ClaimRow>> = BTreeMap::new();
+        for claim in &self.claims {
+            groups
+                .entry((&claim.adapter, &claim.stack))
+                .or_default()
+                .push(claim);
+        }
+        let mut lines = Vec::new();
+        for ((adapter, stack), claims) in groups {
+            lines.push(format!("{adapter} on {stack} declares:"));
+            let (exercised, rest): (Vec<_>, Vec<_>) =
+                claims.into_iter().partition(|c| c.checks() > 0);
+            for c in exercised {
+                lines.push(format!("  {} {}: {}", c.feature, c.declared, c.verdict()));
+            }
+            if !rest.is_empty() {
+                let rest: Vec<String> = rest
+                    .iter()
+                    .map(|c| format!("{} {}", c.feature, c.declared))
+                    .collect();
+                lines.push(format!("  no check of this run: {}", rest.join(", ")));
+            }
+        }
+        lines
     }
 
     /// Counts per adapter: (pass, fail, deviation, n/a).

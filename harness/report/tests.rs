@@ -27,6 +27,7 @@ fn sample() -> Matrix {
             },
         ],
         rows: BTreeMap::new(),
+        claims: Vec::new(),
     };
     let mut a = BTreeMap::new();
     a.insert("node".to_string(), cell(Status::Pass, None));

@@ -31,6 +31,14 @@ impl Matrix {
                 c.name
             );
         }
+        let claims = self.claim_lines();
+        if !claims.is_empty() {
+            out.push('\n');
+            for line in claims {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
         let notes = self.notes();
         if !notes.is_empty() {
             out.push('\n');

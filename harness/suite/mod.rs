@@ -6,12 +6,14 @@ mod column;
 mod plan;
 mod runner;
 mod checks;
+mod claims;
 mod request;
 mod snapshot;
 mod failure;
 pub mod site;
 
 pub use checks::model_mismatches;
+pub use claims::{ClaimRow, Declarations, tie_claims};
 pub use column::AdapterColumn;
 pub use failure::Failure;
 pub use plan::{

@@ -14,6 +14,7 @@ use crate::pipeline::serve::memory::PeakSampler;
 use crate::pipeline::session::{Session, SessionError};
 
 use super::checks::{check_build_error, check_dist, check_routes, routes_mismatches};
+use super::claims::Declarations;
 use super::failure::{Failure, mismatches};
 use super::plan::{Check, Failed, Outcome, Trial, Work};
 use super::request::{Target, run_request};
@@ -33,6 +34,8 @@ pub struct Runner {
     memory: Mutex<Option<PeakSampler>>,
     /// The run's HTTP runtime and client, started by the first request.
     http: OnceLock<Result<http::Http, String>>,
+    /// What each adapter declared to Astro in the builds so far.
+    declarations: Mutex<Declarations>,
 }
 
 /// The server an HTTP trial needs: its packages (a stack's name, or a site's installed
@@ -119,6 +122,7 @@ impl Runner {
             servers: Mutex::default(),
             memory: Mutex::default(),
             http: OnceLock::new(),
+            declarations: Mutex::default(),
         }
     }
 
@@ -142,6 +146,26 @@ impl Runner {
         Usage {
             servers: self.session.peak_servers(),
             rss_kb: memory.as_ref().and_then(PeakSampler::peak_kb),
+        }
+    }
+
+    /// What each adapter declared to Astro (`setAdapter()`) in the builds of the run, per
+    /// profile and stack.
+    pub fn declarations(&self) -> Declarations {
+        self.declarations
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Keeps what `profile`'s adapter declared in `build`.
+    fn record_declaration(&self, profile: &Profile, stack: &str, build: &Build) {
+        if let Some(declares) = &build.probe.adapter_declares {
+            self.declarations
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry((profile.name.clone(), stack.to_string()))
+                .or_insert_with(|| declares.clone());
         }
     }
 
@@ -260,6 +284,9 @@ impl Runner {
             Some(p) => Adapter::with_options(p, options).ok_or(Failure::NoAdapter)?,
         };
         let build = session.build(&fixture.dir, &installed, &adapter)?;
+        if let Some(profile) = profile {
+            self.record_declaration(profile, &stack.name, &build);
+        }
         let dir = self.snapshot_dir.as_ref().unwrap_or(&fixture.snapshots);
         let snapshot = |name: String| SnapshotFile {
             dir: dir.clone(),

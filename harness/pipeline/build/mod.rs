@@ -12,7 +12,7 @@ mod probe_report;
 pub use adapter::Adapter;
 pub use output::{Build, BuildFailed};
 use output::{Outcome, load_build};
-pub use probe_report::{ProbeBuild, ProbeReport, ProbeRoute};
+pub use probe_report::{AdapterDeclares, ProbeBuild, ProbeReport, ProbeRoute};
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -15,6 +15,9 @@ pub struct ProbeReport {
     pub output: Option<Output>,
     /// Name of the adapter integration, if any.
     pub adapter: Option<String>,
+    /// What the adapter declared to Astro through `setAdapter()`, if it called it.
+    #[serde(default)]
+    pub adapter_declares: Option<AdapterDeclares>,
     /// `outDir` of the resolved config, relative to the project root.
     pub out_dir: Option<String>,
     /// `build.format` of the resolved config, after integrations changed it.
@@ -56,4 +59,20 @@ pub struct ProbeBuild {
     pub dir: String,
     /// Files written per route pattern, relative to `dir`, with a leading `/`.
     pub files: BTreeMap<String, Vec<String>>,
+}
+
+/// What an adapter declares to Astro when it calls `setAdapter()`: the Astro features it
+/// supports and the adapter features it provides, each as the adapter wrote it (a support
+/// level such as `"stable"`, an object with `support`, a flag or a mode).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AdapterDeclares {
+    /// The adapter's name as it gives it to Astro.
+    pub name: Option<String>,
+    /// `supportedAstroFeatures`.
+    #[serde(default)]
+    pub supported_astro_features: BTreeMap<String, serde_json::Value>,
+    /// `adapterFeatures`.
+    #[serde(default)]
+    pub adapter_features: BTreeMap<String, serde_json::Value>,
 }

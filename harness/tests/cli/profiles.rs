@@ -286,4 +286,20 @@ fn a_mutants_failure_is_annotated_on_the_case_line_that_asked_for_it() {
         (&"status".into(), &"302".into(), &"200 OK".into()),
         "{cell}"
     );
+    // The adapter (node behind the front) claims on-demand output, and the run shows the
+    // claim failing its check, in the terminal and in matrix.json.
+    assert!(
+        stdout.contains("front-redirect-200 on astro7 declares:\n  serverOutput stable: CLAIMED BUT FAILS: 0 pass, 1 FAIL of 1 checks"),
+        "{stdout}"
+    );
+    let claims = matrix["claims"].as_array().unwrap();
+    let server = claims
+        .iter()
+        .find(|c| c["feature"] == "serverOutput")
+        .unwrap();
+    assert_eq!(
+        (&server["claimed"], &server["fail"]),
+        (&true.into(), &1.into()),
+        "{server}"
+    );
 }

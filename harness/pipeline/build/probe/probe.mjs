@@ -13,7 +13,16 @@ import { fileURLToPath } from 'node:url';
 
 export default function astroConformProbe() {
   const out = process.env.ASTRO_CONFORM_PROBE_OUT;
-  const report = { output: null, adapter: null, outDir: null, buildFormat: null, routes: null, build: null, hashedNames: {} };
+  const report = {
+    output: null,
+    adapter: null,
+    adapterDeclares: null,
+    outDir: null,
+    buildFormat: null,
+    routes: null,
+    build: null,
+    hashedNames: {},
+  };
   let root = process.cwd();
   const save = () => {
     if (out) writeFileSync(out, JSON.stringify(report, null, 2) + '\n');
@@ -22,8 +31,12 @@ export default function astroConformProbe() {
   return {
     name: 'astro-conform-probe',
     hooks: {
-      'astro:config:setup': ({ updateConfig }) => {
+      'astro:config:setup': ({ config, updateConfig }) => {
         updateConfig({ vite: { plugins: [hashedNamesPlugin(report.hashedNames, save)] } });
+        recordAdapterDeclarations(config.adapter, (declared) => {
+          report.adapterDeclares = declared;
+          save();
+        });
       },
       'astro:config:done': ({ config }) => {
         root = fileURLToPath(config.root);
@@ -56,6 +69,33 @@ export default function astroConformProbe() {
       },
     },
   };
+}
+
+// What the adapter declares to Astro when it calls setAdapter() in its own
+// astro:config:done: the features it supports (supportedAstroFeatures) and those it
+// provides (adapterFeatures). Astro keeps them to itself, so the adapter's hook is wrapped,
+// before it runs, to see the call; `record` gets them as plain data.
+function recordAdapterDeclarations(adapter, record) {
+  const hook = adapter?.hooks?.['astro:config:done'];
+  if (typeof hook !== 'function') return;
+  adapter.hooks['astro:config:done'] = (params) =>
+    hook({
+      ...params,
+      setAdapter(declared) {
+        record({
+          name: declared?.name ?? null,
+          supportedAstroFeatures: plain(declared?.supportedAstroFeatures),
+          adapterFeatures: plain(declared?.adapterFeatures),
+        });
+        return params.setAdapter(declared);
+      },
+    });
+}
+
+// A declaration as JSON: a support level is a string, or an object with `support`.
+function plain(features) {
+  if (!features || typeof features !== 'object') return {};
+  return JSON.parse(JSON.stringify(features));
 }
 
 // The Vite (Rollup or Rolldown) plugin: after each bundle, the basename of every file whose
