@@ -9,12 +9,13 @@ use astro_conform::perf::ab::{self, AbSettings};
 use astro_conform::perf::baseline;
 use astro_conform::perf::bench;
 use astro_conform::perf::plot;
+use astro_conform::perf::trackers;
 use astro_conform::perf::variant::{self, Prepared, Variant};
 use astro_conform::pipeline::install::{own, stack};
 use astro_conform::pipeline::serve::cpu;
 use astro_conform::pipeline::session::Session;
 
-use crate::output::{CliResult, seconds, spinner, write_results};
+use crate::output::{CliResult, seconds, spinner, write_results, write_tracker_files};
 
 /// The options of `bench`.
 #[derive(clap::Args)]
@@ -243,16 +244,9 @@ fn measure(
     let report = bench::bench(&served, settings, &progress).map_err(fail)?;
     bar.finish_and_clear();
     let svg = plot::bench_svg(&report);
-    write_results(
-        &args
-            .out
-            .clone()
-            .unwrap_or_else(|| paths::cache_dir().join("bench")),
-        "bench",
-        &report,
-        &svg,
-        args.json,
-    )?;
+    let out = out_dir(args);
+    write_results(&out, "bench", &report, &svg, args.json)?;
+    write_tracker_files(&out, "bench", &trackers::bench_files(&report))?;
     if !args.json {
         print!("{}", report.table());
     }
@@ -273,6 +267,13 @@ fn measure(
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// Where results go: `--out`, or `bench/` in the cache.
+fn out_dir(args: &Args) -> PathBuf {
+    args.out
+        .clone()
+        .unwrap_or_else(|| paths::cache_dir().join("bench"))
 }
 
 /// `--ab`: the comparison, `--repeat` times, then the tables and the tally.
@@ -298,16 +299,9 @@ fn compare(
     }
     bar.finish_and_clear();
     let svg = plot::ab_svg(&reports);
-    write_results(
-        &args
-            .out
-            .clone()
-            .unwrap_or_else(|| paths::cache_dir().join("bench")),
-        "ab",
-        &reports,
-        &svg,
-        args.json,
-    )?;
+    let out = out_dir(args);
+    write_results(&out, "ab", &reports, &svg, args.json)?;
+    write_tracker_files(&out, "ab", &trackers::ab_files(&reports))?;
     if !args.json {
         for report in &reports {
             print!("{}", report.table());

@@ -73,3 +73,20 @@ pub(crate) fn write_results(
     );
     Ok(())
 }
+
+/// Writes `<out>/<stem>.<suffix>` for each file a regression tracker reads (Bencher's
+/// metric format, github-action-benchmark's JSON) and says so on stderr.
+pub(crate) fn write_tracker_files(
+    out: &Path,
+    stem: &str,
+    files: &astro_conform::perf::trackers::TrackerFiles,
+) -> CliResult<()> {
+    let mut written = Vec::new();
+    for (suffix, value) in files {
+        let file = out.join(format!("{stem}.{suffix}"));
+        baseline::write_json(&file, value)?;
+        written.push(file.display().to_string());
+    }
+    eprintln!("astro-conform: for trackers: {}", written.join(", "));
+    Ok(())
+}

@@ -10,4 +10,5 @@ pub mod plot;
 pub mod power;
 pub mod routes;
 pub mod stats;
+pub mod trackers;
 pub mod variant;

@@ -95,6 +95,20 @@ fn ab_flags_a_much_slower_render_and_not_a_and_a() {
         page.contains("<svg") && page.contains("ab.json"),
         "the page carries the chart and the data"
     );
+    // The trackers' files: B/A per route, the slower routes below 1.
+    let bencher: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("slow/ab.bencher.json")).unwrap(),
+    )
+    .unwrap();
+    let cookie = bencher
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(name, _)| name.ends_with("/cookie"))
+        .map(|(_, m)| m["ratio"]["value"].as_f64().unwrap())
+        .unwrap();
+    assert!(cookie < 1.0, "{bencher}");
+    assert!(tmp.path().join("slow/ab.gab-bigger.json").is_file());
 
     let (output, json) = bench(
         &[&["--ab", "stack=astro7", "stack=astro7"][..], &routes[..]].concat(),

@@ -40,6 +40,7 @@ fn breaks(mutant: &str, trial: &Trial) -> bool {
                 || e.varies == Some(false)
                 || r.behaviours().contains(&Tag::UnlistedStaticPath)
                 || r.behaviours().contains(&Tag::Prerendered404SkipsMiddleware)
+                || r.behaviours().contains(&Tag::RewriteToPrerendered)
         }
         ("front-buffer-stream", Check::Http(i)) => {
             let e = &request(i).expect;
@@ -86,7 +87,11 @@ fn breaks(mutant: &str, trial: &Trial) -> bool {
             r.expect.location.as_ref().is_some_and(|l| l.contains('?'))
                 || r.behaviours().contains(&Tag::RedirectQuery)
         }
+        ("front-hide-client", Check::Http(i)) => {
+            request(i).behaviours().contains(&Tag::ClientAddress)
+        }
         ("front-files-404", Check::Http(i)) => request(i).behaviours().contains(&Tag::LinkedFiles),
+        ("rewrite-as-redirect", Check::Http(i)) => request(i).behaviours().contains(&Tag::Rewrite),
         ("front-error-200", Check::Http(i)) => request(i).expect.status.is_some_and(|s| s >= 500),
         ("front-trailing-slash-404", Check::Http(i)) => {
             let r = request(i);
@@ -162,7 +167,9 @@ fn each_mutant_fails_exactly_the_checks_it_breaks() {
         "front-first-query-value",
         "front-location-drop-query",
         "front-files-404",
+        "front-hide-client",
         "prerender-on-demand",
+        "rewrite-as-redirect",
     ];
     let mut profiles = vec![Arc::new(adapter::find("node").unwrap())];
     profiles.extend(mutants.iter().map(|m| mutant(m)));

@@ -187,11 +187,19 @@ pub enum Tag {
     RedirectQuery,
     /// The files the page links to answer (implied by `expect.linked_files`).
     LinkedFiles,
+    /// A page or middleware rewrites the request (`Astro.rewrite`, `context.rewrite`,
+    /// `next(path)`): the target answers at the original URL.
+    Rewrite,
+    /// The answer shows the client's address (`Astro.clientAddress`).
+    ClientAddress,
+    /// A rewrite's target is a prerendered page, which the built server has no component
+    /// for.
+    RewriteToPrerendered,
 }
 
 impl Tag {
     /// Every tag, in declaration order.
-    pub const ALL: [Tag; 19] = [
+    pub const ALL: [Tag; 22] = [
         Tag::UnlistedStaticPath,
         Tag::Prerendered404SkipsMiddleware,
         Tag::NotFoundPage,
@@ -211,6 +219,9 @@ impl Tag {
         Tag::RepeatedQuery,
         Tag::RedirectQuery,
         Tag::LinkedFiles,
+        Tag::Rewrite,
+        Tag::ClientAddress,
+        Tag::RewriteToPrerendered,
     ];
 
     /// The name written in case files and profiles.
@@ -235,6 +246,9 @@ impl Tag {
             Tag::RepeatedQuery => "repeated-query",
             Tag::RedirectQuery => "redirect-query",
             Tag::LinkedFiles => "linked-files",
+            Tag::Rewrite => "rewrite",
+            Tag::ClientAddress => "client-address",
+            Tag::RewriteToPrerendered => "rewrite-to-prerendered",
         }
     }
 

@@ -20,6 +20,8 @@
 //   first-query-value   forwards only the first value of a repeated query key
 //   location-drop-query answers a redirect with its Location's query removed
 //   files-404           answers 404 for the files under /_astro/ (scripts, styles, islands)
+//   hide-client         connects to the server from 127.0.0.2, as a proxy that does not pass
+//                       the client's address on
 // The child server shares this process group, so the harness stops both together.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
@@ -41,6 +43,7 @@ const MUTATIONS = [
   'first-query-value',
   'location-drop-query',
   'files-404',
+  'hide-client',
 ];
 if (!MUTATIONS.includes(mutation) || !entry) {
   console.error(`usage: node front.mjs <${MUTATIONS.join('|')}> <entry.mjs>`);
@@ -139,7 +142,14 @@ function forward(upstreamPort, req, res) {
   }
   const target = mutation === 'drop-query' ? path : mutation === 'first-query-value' ? firstValues(req.url) : req.url;
   const out = http.request(
-    { host: '127.0.0.1', port: upstreamPort, method: asGet ? 'GET' : req.method, path: target, headers },
+    {
+      host: '127.0.0.1',
+      port: upstreamPort,
+      method: asGet ? 'GET' : req.method,
+      path: target,
+      headers,
+      ...(mutation === 'hide-client' ? { localAddress: '127.0.0.2' } : {}),
+    },
     (upstream) => {
       let status = upstream.statusCode;
       let reason = upstream.statusMessage;
