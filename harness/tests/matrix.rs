@@ -87,6 +87,7 @@ fn breaks(mutant: &str, trial: &Trial) -> bool {
             r.expect.location.as_ref().is_some_and(|l| l.contains('?'))
                 || r.behaviours().contains(&Tag::RedirectQuery)
         }
+        ("front-actions-404", Check::Http(i)) => request(i).behaviours().contains(&Tag::Action),
         ("front-hide-client", Check::Http(i)) => {
             request(i).behaviours().contains(&Tag::ClientAddress)
         }
@@ -168,6 +169,7 @@ fn each_mutant_fails_exactly_the_checks_it_breaks() {
         "front-location-drop-query",
         "front-files-404",
         "front-hide-client",
+        "front-actions-404",
         "prerender-on-demand",
         "rewrite-as-redirect",
     ];

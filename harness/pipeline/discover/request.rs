@@ -195,11 +195,13 @@ pub enum Tag {
     /// A rewrite's target is a prerendered page, which the built server has no component
     /// for.
     RewriteToPrerendered,
+    /// An action runs (`astro:actions`): called by its URL, or posted by a form to a page.
+    Action,
 }
 
 impl Tag {
     /// Every tag, in declaration order.
-    pub const ALL: [Tag; 22] = [
+    pub const ALL: [Tag; 23] = [
         Tag::UnlistedStaticPath,
         Tag::Prerendered404SkipsMiddleware,
         Tag::NotFoundPage,
@@ -222,6 +224,7 @@ impl Tag {
         Tag::Rewrite,
         Tag::ClientAddress,
         Tag::RewriteToPrerendered,
+        Tag::Action,
     ];
 
     /// The name written in case files and profiles.
@@ -249,6 +252,7 @@ impl Tag {
             Tag::Rewrite => "rewrite",
             Tag::ClientAddress => "client-address",
             Tag::RewriteToPrerendered => "rewrite-to-prerendered",
+            Tag::Action => "action",
         }
     }
 

@@ -22,6 +22,7 @@
 //   files-404           answers 404 for the files under /_astro/ (scripts, styles, islands)
 //   hide-client         connects to the server from 127.0.0.2, as a proxy that does not pass
 //                       the client's address on
+//   actions-404         answers 404 for action calls (/_actions/… and a form's ?_action=)
 // The child server shares this process group, so the harness stops both together.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
@@ -44,6 +45,7 @@ const MUTATIONS = [
   'location-drop-query',
   'files-404',
   'hide-client',
+  'actions-404',
 ];
 if (!MUTATIONS.includes(mutation) || !entry) {
   console.error(`usage: node front.mjs <${MUTATIONS.join('|')}> <entry.mjs>`);
@@ -123,6 +125,12 @@ function forward(upstreamPort, req, res) {
   if (mutation === 'head-405' && req.method === 'HEAD') {
     req.resume();
     res.writeHead(405, { allow: 'GET, POST' }).end();
+    return;
+  }
+  const actionCall = path.startsWith('/_actions/') || /[?&]_action=/.test(req.url);
+  if (mutation === 'actions-404' && actionCall) {
+    req.resume();
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found (actions)');
     return;
   }
   if (mutation === 'files-404' && path.startsWith('/_astro/')) {
