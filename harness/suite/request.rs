@@ -149,7 +149,8 @@ impl Followed {
 
 /// `follow_redirects`: sends `request`, then the request each `Location` on this server
 /// asks for (GET after 301, 302 and 303, as browsers do; 307 and 308 keep the method and
-/// body), until a response that is no redirect, one to another site, or a loop.
+/// body, and each hop sends the cookies the chain set so far), until a response that is no
+/// redirect, one to another site, or a loop.
 fn follow(
     request: &Request,
     base: &str,
@@ -188,7 +189,28 @@ fn follow(
             next.method = Method::Get;
             next.body = None;
         }
+        keep_cookies(&mut next.cookies, &last);
         next.path = path;
+    }
+}
+
+/// What a browser's cookie jar does with a response's `Set-Cookie` lines: a cookie set is
+/// sent from then on (replacing one of the same name), a deleted one no more.
+fn keep_cookies(jar: &mut Vec<(String, String)>, response: &http::Exchange) {
+    for line in response.header_values("set-cookie") {
+        let Ok(cookie) = cookie::Cookie::parse(line.to_string()) else {
+            continue;
+        };
+        jar.retain(|(name, _)| name != cookie.name());
+        let expired = cookie
+            .max_age()
+            .is_some_and(|age| age.is_zero() || age.is_negative())
+            || cookie
+                .expires_datetime()
+                .is_some_and(|at| at < std::time::SystemTime::now());
+        if !expired {
+            jar.push((cookie.name().to_string(), cookie.value().to_string()));
+        }
     }
 }
 

@@ -88,6 +88,11 @@ fn breaks(mutant: &str, trial: &Trial) -> bool {
                 || r.behaviours().contains(&Tag::RedirectQuery)
         }
         ("front-actions-404", Check::Http(i)) => request(i).behaviours().contains(&Tag::Action),
+        ("front-drop-session-cookie", Check::Http(i)) => {
+            // The session cookie set by a redirect is carried along a followed chain.
+            let r = request(i);
+            r.follow_redirects && r.behaviours().contains(&Tag::Session)
+        }
         ("front-hide-client", Check::Http(i)) => {
             request(i).behaviours().contains(&Tag::ClientAddress)
         }
@@ -170,6 +175,7 @@ fn each_mutant_fails_exactly_the_checks_it_breaks() {
         "front-files-404",
         "front-hide-client",
         "front-actions-404",
+        "front-drop-session-cookie",
         "prerender-on-demand",
         "rewrite-as-redirect",
     ];

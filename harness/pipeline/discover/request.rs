@@ -197,11 +197,13 @@ pub enum Tag {
     RewriteToPrerendered,
     /// An action runs (`astro:actions`): called by its URL, or posted by a form to a page.
     Action,
+    /// A session (`Astro.session`) keeps a value between requests in the adapter's store.
+    Session,
 }
 
 impl Tag {
     /// Every tag, in declaration order.
-    pub const ALL: [Tag; 23] = [
+    pub const ALL: [Tag; 24] = [
         Tag::UnlistedStaticPath,
         Tag::Prerendered404SkipsMiddleware,
         Tag::NotFoundPage,
@@ -225,6 +227,7 @@ impl Tag {
         Tag::ClientAddress,
         Tag::RewriteToPrerendered,
         Tag::Action,
+        Tag::Session,
     ];
 
     /// The name written in case files and profiles.
@@ -253,6 +256,7 @@ impl Tag {
             Tag::ClientAddress => "client-address",
             Tag::RewriteToPrerendered => "rewrite-to-prerendered",
             Tag::Action => "action",
+            Tag::Session => "session",
         }
     }
 

@@ -21,6 +21,45 @@ fn answer(status: u16, location: Option<&str>, body: &str) -> http::Exchange {
 }
 
 #[test]
+fn a_followed_chain_sends_the_cookies_it_set_and_drops_the_deleted() {
+    let base = "http://127.0.0.1:1";
+    let sent = std::cell::RefCell::new(Vec::new());
+    let chain = |req: &Request| {
+        sent.borrow_mut().push(req.cookies.clone());
+        let mut hop = match req.path.as_str() {
+            "/login" => answer(302, Some("/swap"), ""),
+            "/swap" => answer(302, Some("/me"), ""),
+            _ => answer(200, None, "page"),
+        };
+        let set: &[&str] = match req.path.as_str() {
+            "/login" => &["session=s1; Path=/; HttpOnly", "flash=hi; Path=/"],
+            "/swap" => &["session=s2; Path=/", "flash=; Max-Age=0; Path=/"],
+            _ => &[],
+        };
+        for line in set {
+            hop.headers.push(("set-cookie".into(), line.to_string()));
+        }
+        Ok(hop)
+    };
+    let mut login = Request::get("/login");
+    login.cookies.push(("theme".into(), "dark".into()));
+    follow(&login, base, &chain).unwrap();
+    let pair = |n: &str, v: &str| (n.to_string(), v.to_string());
+    assert_eq!(
+        *sent.borrow(),
+        [
+            vec![pair("theme", "dark")],
+            vec![
+                pair("theme", "dark"),
+                pair("session", "s1"),
+                pair("flash", "hi")
+            ],
+            vec![pair("theme", "dark"), pair("session", "s2")],
+        ]
+    );
+}
+
+#[test]
 fn following_ends_at_the_page_keeps_307s_method_and_reports_a_loop() {
     let base = "http://127.0.0.1:1";
     let seen = std::cell::RefCell::new(Vec::new());

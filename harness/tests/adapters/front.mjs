@@ -23,6 +23,7 @@
 //   hide-client         connects to the server from 127.0.0.2, as a proxy that does not pass
 //                       the client's address on
 //   actions-404         answers 404 for action calls (/_actions/… and a form's ?_action=)
+//   drop-session-cookie forwards a request without its astro-session cookie
 // The child server shares this process group, so the harness stops both together.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
@@ -46,6 +47,7 @@ const MUTATIONS = [
   'files-404',
   'hide-client',
   'actions-404',
+  'drop-session-cookie',
 ];
 if (!MUTATIONS.includes(mutation) || !entry) {
   console.error(`usage: node front.mjs <${MUTATIONS.join('|')}> <entry.mjs>`);
@@ -141,6 +143,12 @@ function forward(upstreamPort, req, res) {
   const headers = { ...req.headers };
   if (mutation === 'drop-cookies') delete headers.cookie;
   if (mutation === 'first-cookie' && headers.cookie) headers.cookie = headers.cookie.split(';')[0];
+  if (mutation === 'drop-session-cookie' && headers.cookie) {
+    headers.cookie = headers.cookie
+      .split(';')
+      .filter((pair) => pair.trim().split('=')[0] !== 'astro-session')
+      .join(';');
+  }
   const asGet = mutation === 'method-get' && req.method !== 'HEAD';
   const dropBody = mutation === 'drop-body' || asGet;
   if (dropBody) {
