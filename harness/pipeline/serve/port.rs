@@ -31,8 +31,8 @@ fn band_start() -> u32 {
         .ok()
         .and_then(|s| s.split_whitespace().next()?.parse::<u32>().ok())
         .unwrap_or(DEFAULT_EPHEMERAL_LOW);
-    // A kernel whose ephemeral range starts low leaves no room below: use the band
-    // above it instead (the range's end is at most 65535, its start at least 1024).
+    // A kernel whose ephemeral range starts this low leaves no room below it: take the
+    // top of the port space, which the kernel draws from too (the race is then only rarer).
     if low >= 1024 + BAND {
         low - BAND
     } else {
