@@ -7,6 +7,7 @@ mod classify;
 mod exit;
 mod explain;
 mod init;
+mod listing;
 mod load;
 mod output;
 mod run;
@@ -104,6 +105,18 @@ enum Command {
     #[command(after_help = "Example:
   astro-conform init ./my-site && astro-conform check ./my-site")]
     Init(init::Args),
+    /// Print the ▶/λ listing of a build that already ran, and check it against [routes].
+    ///
+    /// Reads the report the probe integration wrote during the build: the npm package's
+    /// Astro integration (`astro-conform/integration`) runs this at the end of the site's
+    /// own `astro build`. With the site's astro-conform.toml, a route whose mode differs
+    /// from [routes] is named with both modes and the line that asked for it.
+    #[command(
+        after_help = "Example:\n  astro-conform listing . --probe-report node_modules/.astro-conform/probe.json\n\n\
+        Exit status: 0 listing printed (and [routes] holds); 1 a route's mode differs from\n\
+        [routes]; 2 bad usage, an unreadable report or a bad astro-conform.toml."
+    )]
+    Listing(listing::Args),
     /// Print the JSON Schema of a file format, for editors that complete TOML.
     ///
     /// Formats: case (a fixture's case.toml and a site's astro-conform.toml), profile (an
@@ -168,6 +181,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    process::die_with_launcher();
     let cli = Cli::parse();
     // A reader that stops early (`| head`) ends us quietly, as it does any Unix tool,
     // instead of a panic in println!; the watchdog still stops every child we started.
@@ -181,7 +195,10 @@ fn main() -> ExitCode {
         eprintln!("error: {e}");
         return exit::Kind::Input.code();
     }
-    let reads_built_ins = !matches!(cli.command, Command::Schema { .. } | Command::Load(_));
+    let reads_built_ins = !matches!(
+        cli.command,
+        Command::Schema { .. } | Command::Load(_) | Command::Listing(_)
+    );
     if reads_built_ins && let Err(e) = astro_conform::paths::settle_project_root() {
         eprintln!("error: {e}");
         return exit::Kind::Environment.code();
@@ -192,6 +209,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::run(args),
         Command::Init(args) => init::run(args),
+        Command::Listing(args) => listing::run(args),
         Command::Schema { format } => {
             let format = astro_conform::schema::Format::ALL
                 .into_iter()

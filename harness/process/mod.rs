@@ -56,6 +56,32 @@ pub fn install_interrupt_handler() {
     });
 }
 
+/// The variable the npm launcher (`npm/astro-conform/bin/astro-conform.js`) sets to its
+/// own pid when it starts the binary.
+pub const LAUNCHER_PID_VAR: &str = "ASTRO_CONFORM_LAUNCHER_PID";
+
+/// Started by the npm launcher, which cannot `exec` into this binary: asks the kernel for
+/// SIGTERM when the launcher dies, so a launcher killed by SIGKILL still ends this process
+/// (and, through the interrupt handler, every child). Call first in `main`, before any
+/// thread starts; the variable is removed so no child inherits it.
+pub fn die_with_launcher() {
+    let Some(launcher) = std::env::var(LAUNCHER_PID_VAR)
+        .ok()
+        .and_then(|p| p.parse::<i32>().ok())
+    else {
+        return;
+    };
+    // SAFETY: no other thread runs yet; prctl and getppid only read or set this process.
+    unsafe {
+        std::env::remove_var(LAUNCHER_PID_VAR);
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+        // The launcher died before the request took effect.
+        if libc::getppid() != launcher {
+            std::process::exit(143);
+        }
+    }
+}
+
 /// Prints panics as one message without a backtrace: trials report failures as
 /// messages, and insta's snapshot panics already print their diff.
 pub fn install_quiet_panic_hook() {

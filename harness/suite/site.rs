@@ -6,6 +6,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::error::Located;
+use crate::mismatch::Mismatch;
+use crate::pipeline::classify::Classification;
 use crate::pipeline::discover::adapter::Profile;
 use crate::pipeline::discover::case::{CaseError, Fixture};
 use crate::pipeline::install::stack::InstalledStack;
@@ -55,6 +58,27 @@ pub fn trials(
                     check,
                 },
             }
+        })
+        .collect()
+}
+
+/// Where a build's ▶/λ decisions differ from the site's `[routes]`: each mismatch with the
+/// line of the case file that asked for that route (for a build that already ran, e.g.
+/// the site's own `astro build` through the npm integration).
+pub fn route_mismatches(
+    site: &Fixture,
+    classification: &Classification,
+) -> Vec<(Mismatch, Option<Located>)> {
+    super::checks::routes_mismatches(site, classification)
+        .into_iter()
+        .map(|mismatch| {
+            let key = site
+                .case
+                .routes
+                .keys()
+                .find(|k| mismatch.expectation == format!("routes.{}", k.get_ref()));
+            let at = key.map(|k| site.asked_at(k.span().start, mismatch.expectation.clone()));
+            (mismatch, at)
         })
         .collect()
 }

@@ -11,6 +11,7 @@ mod installed;
 mod load;
 mod matrix;
 mod mutants;
+mod npm_package;
 mod projects;
 mod properties;
 mod report_html;

@@ -1,8 +1,9 @@
 // astro-conform probe integration: records Astro's own per-route decisions.
 //
-// Added to every build by the harness. It writes a JSON report to the path in
-// ASTRO_CONFORM_PROBE_OUT after each hook, so a build that fails part-way still
-// leaves what Astro had decided by then.
+// Added to every build by the harness. It writes a JSON report to `out` (default: the path
+// in ASTRO_CONFORM_PROBE_OUT) after each hook, so a build that fails part-way still
+// leaves what Astro had decided by then. The npm package's integration (`conform()`)
+// runs this same probe inside a site's own `astro build`.
 //
 // It also adds a Vite plugin that records, for every file a bundle writes, its name with
 // the content hash replaced by `[hash]`: learned from the bundler's own file-name pattern,
@@ -11,8 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { basename, extname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export default function astroConformProbe() {
-  const out = process.env.ASTRO_CONFORM_PROBE_OUT;
+export default function astroConformProbe({ out = process.env.ASTRO_CONFORM_PROBE_OUT } = {}) {
   const report = {
     output: null,
     adapter: null,
