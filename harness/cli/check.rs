@@ -5,12 +5,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use astro_conform::error::IoError;
 use astro_conform::paths;
 use astro_conform::pipeline::build;
 use astro_conform::pipeline::discover::adapter::{self, Profile};
 use astro_conform::pipeline::install::stack::{self, InstalledStack};
 use astro_conform::pipeline::session::Session;
-use astro_conform::report::annotation;
+use astro_conform::report::{Matrix, annotation};
 use astro_conform::suite::{Check, Runner, Work, site};
 
 use crate::classify::packages;
@@ -25,6 +26,10 @@ pub(crate) struct Args {
     /// astro-conform.toml that asked for the check (default: on when GITHUB_ACTIONS=true).
     #[arg(long)]
     annotations: bool,
+    /// Also write the checks as a one-column matrix into this folder: matrix.json,
+    /// junit.xml (one test per check), matrix.md and matrix.html.
+    #[arg(long, value_name = "DIR")]
+    report_dir: Option<PathBuf>,
 }
 
 /// What `check` and `init` take: the site and how it is built and served.
@@ -144,6 +149,17 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
         checks.len() - failed.len(),
         failed.len()
     );
+    if let Some(dir) = &args.report_dir {
+        let results: Vec<_> = checks
+            .iter()
+            .map(|(trial, outcome)| (*trial, outcome))
+            .collect();
+        let matrix = Matrix::new(&[profile.as_ref()], &results);
+        matrix.write(dir).map_err(IoError::doing(format!(
+            "cannot write the report to {}",
+            dir.display()
+        )))?;
+    }
     Ok(if failed.is_empty() {
         ExitCode::SUCCESS
     } else {

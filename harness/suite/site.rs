@@ -19,9 +19,12 @@ use super::plan::{Check, Trial, Work};
 /// The case file of a site, in its root folder.
 pub const CASE_FILE: &str = "astro-conform.toml";
 
-/// Reads `PROJECT/astro-conform.toml` strictly (errors name file, line and key).
+/// Reads `PROJECT/astro-conform.toml` strictly (errors name file, line and key). The
+/// folder is made absolute first: the harness reads its own files from elsewhere, and a
+/// failure must still point at the site's file (`check .` annotates `astro-conform.toml`).
 pub fn load(project: &Path) -> Result<Fixture, CaseError> {
-    Fixture::load_case(project, &project.join(CASE_FILE))
+    let project = std::path::absolute(project).unwrap_or_else(|_| project.to_path_buf());
+    Fixture::load_case(&project, &project.join(CASE_FILE))
 }
 
 /// The trials of a site, in order: `build-error` when the case expects the build to fail;

@@ -167,6 +167,7 @@ fn a_new_astro5_site_runs_the_packed_command_and_integration_without_cargo() {
         all_text(&build)
     );
 
+    assert_the_action_reports(&site, "astro-conform.toml");
     assert_launcher_takes_the_binary_down(&site);
 
     // Without the platform package, the command says what is missing and how to get it.
@@ -181,6 +182,54 @@ fn a_new_astro5_site_runs_the_packed_command_and_integration_without_cargo() {
         "{}",
         all_text(&missing)
     );
+}
+
+/// The GitHub Action's two steps (`ci/action/`), run as a runner would, on a failing site:
+/// the project's own `astro-conform` is put on PATH, `check` exits 1 with an annotation on
+/// the site's file, the matrix goes into the job summary and the JUnit file is written.
+fn assert_the_action_reports(site: &Site, case_file: &str) {
+    let runner = tempfile::tempdir().unwrap();
+    let file = |name: &str| runner.path().join(name);
+    std::fs::create_dir(file("temp")).unwrap();
+    let step = |script: &str, env: &[(&str, &str)]| {
+        let action = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("ci/action")
+            .join(script);
+        let github_path = std::fs::read_to_string(file("path")).unwrap_or_default();
+        let path = std::env::join_paths(
+            github_path
+                .lines()
+                .map(PathBuf::from)
+                .chain(std::env::split_paths(&site.path)),
+        )
+        .unwrap();
+        let mut command = Command::new("bash");
+        command
+            .arg(action)
+            .current_dir(&site.dir)
+            .env("PATH", path)
+            .env("GITHUB_ACTIONS", "true")
+            .env("RUNNER_TEMP", file("temp"))
+            .env("GITHUB_PATH", file("path"))
+            .env("GITHUB_STEP_SUMMARY", file("summary"))
+            .env("GITHUB_OUTPUT", file("output"));
+        command.envs(env.iter().copied()).output().unwrap()
+    };
+    let install = step("install.sh", &[("INPUT_WORKING_DIRECTORY", ".")]);
+    assert!(install.status.success(), "{}", all_text(&install));
+    let run = step(
+        "run.sh",
+        &[("INPUT_COMMAND", "check"), ("INPUT_ARGS", "--adapter node")],
+    );
+    assert_eq!(run.status.code(), Some(1), "{}", all_text(&run));
+    let annotation = format!("::error file={case_file},line=");
+    assert!(text(&run).0.contains(&annotation), "{}", all_text(&run));
+    let summary = std::fs::read_to_string(file("summary")).unwrap();
+    assert!(summary.contains("| `routes` | ❌ [1] |"), "{summary}");
+    let output = std::fs::read_to_string(file("output")).unwrap();
+    let report = output.trim().strip_prefix("report-dir=").unwrap();
+    let junit = std::fs::read_to_string(Path::new(report).join("junit.xml")).unwrap();
+    assert!(junit.contains("failures=\"1\""), "{junit}");
 }
 
 /// A launcher killed by SIGKILL cannot pass a signal on: the binary, and the build it
