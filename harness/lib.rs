@@ -24,4 +24,5 @@ pub mod pipeline;
 pub mod suite;
 pub mod report;
 pub mod perf;
+pub mod upgrade;
 pub mod schema;

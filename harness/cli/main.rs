@@ -11,6 +11,7 @@ mod listing;
 mod load;
 mod output;
 mod run;
+mod upgrade;
 
 use std::process::ExitCode;
 
@@ -138,6 +139,25 @@ enum Command {
     /// the profile's [packages]. This command writes both (it needs the npm registry).
     #[command(after_help = "Example:\n  astro-conform lock cloudflare --stack astro7")]
     Lock(adapters::LockArgs),
+    /// Will the site survive an Astro upgrade? The site beside itself on another Astro.
+    ///
+    /// Two installs of the site, both in the cache (the site's folder is never touched): its
+    /// own packages as they are (or --from), and the same with `astro` at --to and each
+    /// official @astrojs/* package moved to its newest release whose peer range accepts
+    /// it (a package with none is named, not guessed). Both are built, listed, served and
+    /// timed: routes whose mode changed and files added or removed; every response to the
+    /// site's astro-conform.toml requests (or, without one, a GET of each on-demand route)
+    /// that differs in status, headers, cookies or body shape; checks that passed before
+    /// and fail now; and `bench --ab` on the on-demand routes. One report: the terminal,
+    /// upgrade.json, upgrade.md (for a pull request) and upgrade.html.
+    #[command(
+        after_help = "Examples:\n  astro-conform upgrade . --to 7.3.5\n  astro-conform upgrade ./site --from 5.18.2 --to 7.3.5 --no-bench\n\n\
+        Needs the npm registry (npm view, npm install) the first time per version.\n\n\
+        Exit status: 0 nothing changed for the worse; 1 a route changed mode, the site does not\n\
+        build on --to, a check that passed fails, or a route is judged slower; 2 bad usage or a\n\
+        bad astro-conform.toml; 3 the environment failed (Node, npm, an install, a server)."
+    )]
+    Upgrade(upgrade::Args),
     /// Send HTTP/1.1 GET load to a URL and report req/s, latency percentiles and errors.
     ///
     /// By default a closed loop: each connection (kept alive) sends its next request when
@@ -222,6 +242,7 @@ fn main() -> ExitCode {
         Command::Lock(args) => adapters::lock(args),
         Command::Load(args) => load::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Upgrade(args) => upgrade::run(args),
     };
     match result {
         Ok(code) => code,

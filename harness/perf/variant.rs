@@ -151,10 +151,24 @@ pub fn prepare(
     let specs = routes::read_routes(&variant.project, only)?;
     let profile = adapter::select(std::slice::from_ref(&variant.adapter))?.remove(0);
     let (installed, adapter) = packages(variant, &profile, session)?;
-    let built = session.build(&variant.project, &installed, &adapter)?;
+    let packages = (&installed, &adapter);
+    prepare_installed(variant, specs, &profile, packages, session, server_cpu)
+}
+
+/// [`prepare`] with the routes, the profile and the packages already chosen (`upgrade`
+/// measures a site on packages of its own making). `variant.stack` is then only a label.
+pub fn prepare_installed(
+    variant: &Variant,
+    specs: Vec<RouteSpec>,
+    profile: &adapter::Profile,
+    (installed, adapter): (&InstalledStack, &Adapter),
+    session: &Session,
+    server_cpu: Option<usize>,
+) -> Result<Prepared, BenchError> {
+    let built = session.build(&variant.project, installed, adapter)?;
     let classification = session.classified(&built)?;
-    check_entry(&built, &profile).map_err(Arc::new)?;
-    let mut launch = profile.launch(&built, &installed);
+    check_entry(&built, profile).map_err(Arc::new)?;
+    let mut launch = profile.launch(&built, installed);
     launch.cpu = server_cpu;
     launch
         .env

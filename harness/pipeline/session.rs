@@ -13,7 +13,7 @@ use crate::pipeline::build::{self, Adapter, Build, BuildError, BuildFailed, Buil
 use crate::pipeline::classify::{self, Classification, ClassifyError};
 use crate::pipeline::discover::adapter::{Profile, ProfileError};
 use crate::pipeline::install::stack::{self, InstalledStack, Stack, StackError, Tools};
-use crate::pipeline::install::{AdapterInstallError, own};
+use crate::pipeline::install::{AdapterInstallError, moved, own};
 use crate::pipeline::serve::{ServeError, Server};
 
 /// Why a stage of the session could not deliver.
@@ -159,6 +159,35 @@ impl Session {
                 }
                 other => Ok(other?),
             }
+        };
+        run().map_err(Arc::new)
+    }
+
+    /// `project`'s packages as `manifest` (a moved package.json) says, installed in the
+    /// cache (lockfile resolved once, then `npm ci`), run by a Node in `node_range`.
+    pub fn moved_packages(
+        &self,
+        project: &Path,
+        manifest: &serde_json::Value,
+        node_range: &str,
+    ) -> Shared<InstalledStack> {
+        let tools = self.tools()?;
+        let run = || -> Result<_, SessionError> {
+            let preferred = stack::preferred(&crate::paths::stacks_dir())?;
+            let wanted = Stack {
+                node_range: node_range.to_string(),
+                ..preferred
+            };
+            let node = stack::node_for(&wanted, &tools, &|m| self.say(m))?;
+            let path_var = node.path_with(&tools.path_var);
+            let name = crate::pipeline::build::project_label(project);
+            let say = |m: &str| self.say(m);
+            let source = moved::locked_manifest(&name, manifest, &node, &path_var, &tools, &say)?;
+            let what = format!("the moved packages of {name}");
+            let origin = stack::LockOrigin::Project;
+            let entry = stack::npm_ci(&source, origin, &what, &node, &path_var, &tools, &say)?;
+            let modules = entry.join("node_modules");
+            Ok(own::from_node_modules(project, &modules, &node, &path_var)?)
         };
         run().map_err(Arc::new)
     }

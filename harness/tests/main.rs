@@ -17,4 +17,5 @@ mod properties;
 mod report_html;
 mod serve;
 mod site_check;
+mod upgrade;
 mod sites;

@@ -5,4 +5,5 @@ pub mod stack;
 mod profile;
 
 pub use profile::AdapterInstallError;
+pub mod moved;
 pub mod own;

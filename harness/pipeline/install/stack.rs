@@ -166,7 +166,7 @@ pub fn named_or_preferred(dir: &Path, name: Option<&str>) -> Result<Stack, Stack
 
 /// True when `version` satisfies the npm range `range` (`||` alternatives of
 /// space-separated comparators; a bare version means exactly that version).
-pub(crate) fn node_range_matches(range: &str, version: &semver::Version) -> bool {
+pub fn npm_range_matches(range: &str, version: &semver::Version) -> bool {
     let range = range.trim();
     if range.is_empty() || range == "*" {
         return true;

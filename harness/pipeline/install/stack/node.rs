@@ -103,7 +103,7 @@ pub fn node_for(
     tools: &Tools,
     progress: &dyn Fn(&str),
 ) -> Result<NodeRuntime, StackError> {
-    if node_range_matches(&stack.node_range, &tools.node.version) {
+    if npm_range_matches(&stack.node_range, &tools.node.version) {
         return Ok(tools.node.clone());
     }
     let toolchains = crate::paths::stacks_dir().join("toolchains");
@@ -113,7 +113,7 @@ pub fn node_for(
             .pointer(&format!("/packages/node_modules~1{NODE_PACKAGE}/version"))
             .and_then(|v| v.as_str())
             .and_then(|v| semver::Version::parse(v).ok());
-        if !pinned.is_some_and(|v| node_range_matches(&stack.node_range, &v)) {
+        if !pinned.is_some_and(|v| npm_range_matches(&stack.node_range, &v)) {
             continue;
         }
         let name = dir

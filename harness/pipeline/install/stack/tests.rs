@@ -10,16 +10,16 @@ fn v(s: &str) -> semver::Version {
 #[test]
 fn npm_ranges_match_like_npm() {
     let astro5 = "18.20.8 || ^20.3.0 || >=22.0.0";
-    assert!(node_range_matches(astro5, &v("20.20.2")));
-    assert!(node_range_matches(astro5, &v("18.20.8")));
-    assert!(!node_range_matches(astro5, &v("18.20.9")));
-    assert!(!node_range_matches(astro5, &v("19.0.0")));
-    assert!(node_range_matches(">=22.12.0", &v("22.23.3")));
-    assert!(!node_range_matches(">=22.12.0", &v("20.20.2")));
-    assert!(node_range_matches(">=20 <21", &v("20.1.0")));
-    assert!(!node_range_matches(">=20 <21", &v("21.0.0")));
-    assert!(node_range_matches("*", &v("1.0.0")));
-    assert!(!node_range_matches("not a range", &v("1.0.0")));
+    assert!(npm_range_matches(astro5, &v("20.20.2")));
+    assert!(npm_range_matches(astro5, &v("18.20.8")));
+    assert!(!npm_range_matches(astro5, &v("18.20.9")));
+    assert!(!npm_range_matches(astro5, &v("19.0.0")));
+    assert!(npm_range_matches(">=22.12.0", &v("22.23.3")));
+    assert!(!npm_range_matches(">=22.12.0", &v("20.20.2")));
+    assert!(npm_range_matches(">=20 <21", &v("20.1.0")));
+    assert!(!npm_range_matches(">=20 <21", &v("21.0.0")));
+    assert!(npm_range_matches("*", &v("1.0.0")));
+    assert!(!npm_range_matches("not a range", &v("1.0.0")));
 }
 
 #[test]
