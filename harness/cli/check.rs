@@ -6,13 +6,14 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use astro_conform::error::IoError;
+use astro_conform::error::Located;
 use astro_conform::paths;
 use astro_conform::pipeline::build;
 use astro_conform::pipeline::discover::adapter::{self, Profile};
 use astro_conform::pipeline::install::stack::{self, InstalledStack};
 use astro_conform::pipeline::session::Session;
 use astro_conform::report::{Matrix, annotation};
-use astro_conform::suite::{Check, Runner, Work, site};
+use astro_conform::suite::{Check, Outcome, Runner, Work, site};
 
 use crate::classify::packages;
 use crate::output::{CliResult, spinner};
@@ -129,10 +130,22 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
     for (trial, outcome) in &failed {
         let message = outcome.message().unwrap_or_default();
         eprintln!("\n---- {} ----\n{message}", trial.name);
-        if let Some(at) = &trial.asked_at {
+        // Each route that failed is pointed at on its own line of [routes].
+        let mut places: Vec<(Located, String)> = match outcome {
+            Outcome::Fail(failed) => failed
+                .mismatches
+                .iter()
+                .filter_map(|m| Some((site::mismatch_at(&site, m)?, m.message.clone())))
+                .collect(),
+            _ => Vec::new(),
+        };
+        if places.is_empty() {
+            places.extend(trial.asked_at.clone().map(|at| (at, message.to_string())));
+        }
+        for (at, said) in &places {
             eprintln!("asked for at {at}");
             if annotate {
-                println!("{}", annotation(&at.into(), &trial.name, message, &cwd));
+                println!("{}", annotation(&at.into(), &trial.name, said, &cwd));
             }
         }
     }

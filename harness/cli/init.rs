@@ -58,17 +58,28 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
     }
     let p = prepare(&args.site)?;
     let bar = spinner(format!("building and serving {}", project.display()));
-    let build = p
-        .session
-        .build(project, &p.installed, &Adapter::of(&p.profile))?;
+    let adapter = Adapter::for_site(&p.profile, &p.installed.node_modules);
+    let build = p.session.build(project, &p.installed, &adapter)?;
     let classification = p.session.classified(&build)?;
-    let server = p.session.server(&build, &p.installed, &p.profile)?;
     let http = http::Http::start().map_err(IoError::doing("starting the HTTP runtime"))?;
-    let answered = |path: &str| -> CliResult<(u16, Option<String>)> {
+    // Served only when a route is on demand: a static site may have no adapter at all.
+    let server = std::cell::OnceCell::new();
+    let answered = |path: &str| -> CliResult<Answer> {
+        let server = match server.get() {
+            Some(server) => server,
+            None => {
+                let started = p.session.server(&build, &p.installed, &p.profile)?;
+                server.get_or_init(|| started)
+            }
+        };
         let request = Request::get(path);
         let ex = http.send(&server.base_url(), &request, http::Limits::default())?;
         let location = ex.header_values("location").next().map(str::to_string);
-        Ok((ex.status, location))
+        Ok(Answer {
+            status: ex.status,
+            location,
+            broken: ex.body_error.clone(),
+        })
     };
     let text = case_file(&classification, &answered)?;
     bar.finish_and_clear();
@@ -82,10 +93,18 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-type Answer<'a> = dyn Fn(&str) -> CliResult<(u16, Option<String>)> + 'a;
+/// What a route answered to a GET when the file was written.
+struct Answer {
+    status: u16,
+    location: Option<String>,
+    /// Why the body did not arrive whole, if it did not.
+    broken: Option<String>,
+}
+
+type Answered<'a> = dyn Fn(&str) -> CliResult<Answer> + 'a;
 
 /// The file's text: `[routes]` from the build, a request per on-demand route.
-fn case_file(c: &Classification, answered: &Answer) -> CliResult<String> {
+fn case_file(c: &Classification, answered: &Answered) -> CliResult<String> {
     let own: Vec<_> = c
         .routes
         .iter()
@@ -115,14 +134,33 @@ fn case_file(c: &Classification, answered: &Answer) -> CliResult<String> {
             }
             name = format!("GET {} ({n})", r.pattern);
         }
-        let (status, location) = answered(&r.pattern)?;
+        let Answer {
+            status,
+            location,
+            broken,
+        } = answered(&r.pattern)?;
+        // A route that errs or breaks off is not what the site relies on: written, but
+        // commented out, with what happened, for a person to decide.
+        let trouble = match (&broken, status) {
+            (Some(why), _) => Some(format!("its body broke off ({why})")),
+            (None, 500..) => Some(format!("it answered {status}")),
+            _ => None,
+        };
+        let prefix = if trouble.is_some() { "# " } else { "" };
+        if let Some(trouble) = &trouble {
+            let _ = write!(
+                out,
+                "\n# {name}: when this file was written {trouble}. Fix the route, or say what it should answer."
+            );
+            eprintln!("astro-conform init: {name}: {trouble}; written commented out");
+        }
         let _ = write!(
             out,
-            "\n[[request]]\nname = {name:?}\npath = {:?}\nexpect.status = {status}\n",
+            "\n{prefix}[[request]]\n{prefix}name = {name:?}\n{prefix}path = {:?}\n{prefix}expect.status = {status}\n",
             r.pattern
         );
         if let Some(location) = location {
-            let _ = writeln!(out, "expect.location = {location:?}");
+            let _ = writeln!(out, "{prefix}expect.location = {location:?}");
         }
         if r.kind == RouteType::Endpoint && matches!(status, 404 | 405) {
             let _ = writeln!(

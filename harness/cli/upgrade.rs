@@ -94,9 +94,9 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
         }
     };
     let to_installed = moved(project, &plan, &to, session)?;
-    let adapter = Adapter::of(&profile);
     let build_side = |installed: InstalledStack| -> CliResult<Built> {
         bar.set_message(format!("building with astro {}", installed.astro_version));
+        let adapter = Adapter::for_site(&profile, &installed.node_modules);
         let build = session.build(project, &installed, &adapter)?;
         let classification = session.classified(&build).map_err(|e| e.to_string());
         Ok(Built {
@@ -180,7 +180,6 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
                 args,
                 project,
                 &profile,
-                &adapter,
                 specs,
                 [&before, &after],
                 session,
@@ -300,12 +299,10 @@ fn checks_diff(
 }
 
 /// `bench --ab` of the two builds on `specs`.
-#[allow(clippy::too_many_arguments)]
 fn speed(
     args: &Args,
     project: &Path,
     profile: &Profile,
-    adapter: &Adapter,
     specs: Vec<RouteSpec>,
     sides: [&Built; 2],
     session: &Session,
@@ -321,7 +318,8 @@ fn speed(
                 adapter: profile.name.clone(),
                 env: BTreeMap::new(),
             };
-            let packages = (&side.installed, adapter);
+            let adapter = Adapter::for_site(profile, &side.installed.node_modules);
+            let packages = (&side.installed, &adapter);
             variant::prepare_installed(
                 &variant,
                 specs.clone(),

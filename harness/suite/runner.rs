@@ -327,7 +327,7 @@ impl Runner {
         site: &Fixture,
         check: Check,
     ) -> Result<(), Failure> {
-        let adapter = Adapter::of(profile);
+        let adapter = Adapter::for_site(profile, &installed.node_modules);
         let build = self.session.build(&site.dir, installed, &adapter)?;
         match check {
             // A site plans no `dist` trial: its output is whatever its build wrote.

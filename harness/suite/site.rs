@@ -65,6 +65,12 @@ pub fn trials(
         .collect()
 }
 
+/// Where the case asks for what `mismatch` says did not hold: the route's own line for a
+/// `[routes]` entry.
+pub fn mismatch_at(site: &Fixture, mismatch: &Mismatch) -> Option<Located> {
+    site.route_at(mismatch.expectation.strip_prefix("routes.")?)
+}
+
 /// Where a build's ▶/λ decisions differ from the site's `[routes]`: each mismatch with the
 /// line of the case file that asked for that route (for a build that already ran, e.g.
 /// the site's own `astro build` through the npm integration).
@@ -75,12 +81,7 @@ pub fn route_mismatches(
     super::checks::routes_mismatches(site, classification)
         .into_iter()
         .map(|mismatch| {
-            let key = site
-                .case
-                .routes
-                .keys()
-                .find(|k| mismatch.expectation == format!("routes.{}", k.get_ref()));
-            let at = key.map(|k| site.asked_at(k.span().start, mismatch.expectation.clone()));
+            let at = mismatch_at(site, &mismatch);
             (mismatch, at)
         })
         .collect()

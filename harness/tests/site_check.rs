@@ -69,14 +69,14 @@ fn init_writes_checks_that_pass_and_check_fails_when_the_site_changes() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
     assert!(stdout.contains("FAIL routes"), "{stdout}");
-    // Annotated on the first key of [routes], in the site's own file.
+    // Annotated on the route's own line of [routes], in the site's own file.
     let routes_line = written
         .lines()
-        .position(|l| l.starts_with("\"src/"))
+        .position(|l| l.starts_with("\"src/pages/thanks.astro\""))
         .unwrap()
         + 1;
     let annotation = format!(
-        "::error file={},line={routes_line},col=1,title=routes ([routes])::",
+        "::error file={},line={routes_line},col=1,title=routes (routes.src/pages/thanks.astro)::",
         site.join("astro-conform.toml").display()
     );
     assert!(stdout.contains(&annotation), "{annotation}\n{stdout}");
@@ -105,4 +105,39 @@ fn a_bad_site_file_names_its_line_and_key() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("astro-conform.toml:7:"), "{stderr}");
     assert!(stderr.contains("unknown field `stauts`"), "{stderr}");
+}
+
+/// A static blog with no adapter package (sites/notes-mdx, like Astro's examples/blog):
+/// `init` and `check` build it as its own `astro build` does, and an on-demand page fails
+/// the build as it fails the site's own (`NoAdapterInstalled`), not a build of ours.
+#[test]
+fn a_site_without_an_adapter_package_is_checked_as_its_own_build_builds_it() {
+    let _machine = crate::support::shared_machine();
+    let root = tempfile::tempdir().unwrap();
+    let site = root.path().join("notes");
+    astro_conform::paths::copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("sites/notes-mdx"),
+        &site,
+    )
+    .unwrap();
+    let dir = site.to_str().unwrap();
+    let out = astro_conform(&["init", dir, "--install"], &[]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let out = astro_conform(&["check", dir, "--install"], &[]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("ok   routes\n"), "{stdout}");
+
+    write(
+        &site,
+        &[(
+            "src/pages/me.astro",
+            "---\nexport const prerender = false;\n---\n<h1>me</h1>\n",
+        )],
+    );
+    let out = astro_conform(&["check", dir, "--install"], &[]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("FAIL build"), "{stdout}");
+    assert!(stderr.contains("NoAdapterInstalled"), "{stderr}");
 }

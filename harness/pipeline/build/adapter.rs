@@ -1,6 +1,7 @@
 //! The adapter a build adds to the project's config (or none).
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use crate::pipeline::discover::adapter::Profile;
 
@@ -23,6 +24,19 @@ impl Adapter {
     /// What the wrapper config adds for `profile`'s adapter.
     pub fn of(profile: &Profile) -> Adapter {
         Self::with_options(profile, &BTreeMap::new()).expect("no options fit any profile")
+    }
+
+    /// What a site's own build adds for `profile`: nothing when the site's packages
+    /// (`node_modules`) lack a package the profile's import names (a static blog without
+    /// `@astrojs/node`), so the site is built as its own `astro build` builds it, and an
+    /// on-demand route fails it the same way (`NoAdapterInstalled`).
+    pub fn for_site(profile: &Profile, node_modules: &Path) -> Adapter {
+        let missing = imported_packages(&profile.config.import)
+            .any(|package| !node_modules.join(package).join("package.json").is_file());
+        match missing {
+            true => Adapter::None,
+            false => Self::of(profile),
+        }
     }
 
     /// `profile`'s adapter with a fixture's options in place of `{options}` in the profile's
@@ -110,5 +124,38 @@ impl Adapter {
             Adapter::None => "undefined",
             Adapter::Added { expression, .. } => expression,
         }
+    }
+}
+
+/// The packages import lines name (`from '@astrojs/node'` → `@astrojs/node`; a subpath
+/// such as `pkg/x` → `pkg`; relative paths are skipped).
+fn imported_packages(import: &str) -> impl Iterator<Item = &str> {
+    import.split("from").skip(1).filter_map(|rest| {
+        let rest = rest.trim_start();
+        let quote = rest.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+        let specifier = rest[1..].split(quote).next()?;
+        if specifier.starts_with('.') || specifier.starts_with('/') {
+            return None;
+        }
+        let segments = if specifier.starts_with('@') { 2 } else { 1 };
+        let end = specifier
+            .match_indices('/')
+            .nth(segments - 1)
+            .map_or(specifier.len(), |(at, _)| at);
+        Some(&specifier[..end])
+    })
+}
+
+#[cfg(test)]
+mod site_tests {
+    use super::imported_packages;
+
+    #[test]
+    fn import_lines_name_their_packages() {
+        let lines = "import node from '@astrojs/node';\nimport x from \"pkg/sub\";\nimport y from './local.mjs';";
+        assert_eq!(
+            imported_packages(lines).collect::<Vec<_>>(),
+            ["@astrojs/node", "pkg"]
+        );
     }
 }

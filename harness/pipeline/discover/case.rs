@@ -121,6 +121,12 @@ impl Fixture {
         Some(self.asked_at(request.span().start, what))
     }
 
+    /// Where the case's `[routes]` names `source`.
+    pub fn route_at(&self, source: &str) -> Option<Located> {
+        let key = self.case.routes.keys().find(|k| k.get_ref() == source)?;
+        Some(self.asked_at(key.span().start, format!("routes.{source}")))
+    }
+
     /// Where the case's `[routes]` start (its first key), if it has any.
     pub fn routes_at(&self) -> Option<Located> {
         let first = self.case.routes.keys().map(|k| k.span().start).min()?;
