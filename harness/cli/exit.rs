@@ -58,7 +58,7 @@ impl fmt::Display for CliError {
 }
 
 impl CliError {
-    fn new(kind: Kind, error: impl Into<Box<dyn std::error::Error>>) -> Self {
+    pub(crate) fn new(kind: Kind, error: impl Into<Box<dyn std::error::Error>>) -> Self {
         Self {
             kind,
             error: error.into(),

@@ -25,6 +25,7 @@ use astro_conform::upgrade::packages::{self, PackagePlan};
 use astro_conform::upgrade::report::Side;
 use astro_conform::upgrade::{ChecksDiff, ListingDiff, ResponseDiff, UpgradeReport, asks};
 
+use crate::exit::{CliError, Kind};
 use crate::output::{CliResult, spinner};
 
 /// The options of `upgrade`.
@@ -80,20 +81,18 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
     let session = runner.session();
 
     bar.set_message(format!("resolving the packages that support astro {to}"));
-    let plan = packages::plan(&manifest, project, &to, &mut packages::registry_releases)?;
+    let to_node = node_range_of(&to)?;
+    let plan = plan_for(&manifest, project, &to)?;
     let from_installed = match &args.from {
         None => own_packages(project, args.install, session)?,
         Some(v) => {
             let from = version(v, "--from")?;
-            moved(
-                project,
-                &packages::plan(&manifest, project, &from, &mut packages::registry_releases)?,
-                &from,
-                session,
-            )?
+            let node = node_range_of(&from)?;
+            let manifest = plan_for(&manifest, project, &from)?.manifest;
+            session.moved_packages(project, &manifest, &node)?
         }
     };
-    let to_installed = moved(project, &plan, &to, session)?;
+    let to_installed = session.moved_packages(project, &plan.manifest, &to_node)?;
     let build_side = |installed: InstalledStack| -> CliResult<Built> {
         bar.set_message(format!("building with astro {}", installed.astro_version));
         let adapter = Adapter::for_site(&profile, &installed.node_modules);
@@ -151,7 +150,8 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
                 let answer = http
                     .send(&server.base_url(), &request, Limits::default())
                     .ok()?;
-                (200..300).contains(&answer.status).then(|| RouteSpec {
+                let whole = answer.complete && (200..300).contains(&answer.status);
+                whole.then(|| RouteSpec {
                     name: path.to_string(),
                     path: path.to_string(),
                     file: ask.source.clone(),
@@ -175,8 +175,9 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
         )
     } else if before.build.succeeded && after.build.succeeded {
         bar.set_message("timing the on-demand routes (A = before, B = after)");
-        (
-            Some(speed(
+        {
+            // A route the load generator cannot time leaves the rest of the report whole.
+            match speed(
                 args,
                 project,
                 &profile,
@@ -184,9 +185,11 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
                 [&before, &after],
                 session,
                 &bar,
-            )?),
-            None,
-        )
+            ) {
+                Ok(report) => (Some(report), None),
+                Err(e) => (None, Some(format!("not measured: {e}"))),
+            }
+        }
     } else {
         (None, Some("not measured: a side did not build".to_string()))
     };
@@ -220,7 +223,7 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
     let dir = args
         .report_dir
         .clone()
-        .unwrap_or_else(|| paths::cache_dir().join("report"));
+        .unwrap_or_else(|| paths::cache_dir().join("report").join("upgrade"));
     report.write(&dir).map_err(IoError::doing(format!(
         "cannot write the report to {}",
         dir.display()
@@ -253,19 +256,24 @@ fn own_packages(project: &Path, install: bool, session: &Session) -> CliResult<I
     })
 }
 
-/// The site's packages moved as `plan` says, installed in the cache.
-fn moved(
-    project: &Path,
-    plan: &PackagePlan,
-    astro: &semver::Version,
-    session: &Session,
-) -> CliResult<InstalledStack> {
-    let node_range = packages::npm_view(&[&format!("astro@{astro}"), "engines.node"])?;
-    if node_range.trim().is_empty() {
-        return Err(format!("the registry has no astro {astro}").into());
+/// The Node range astro `version` asks for (`engines.node`); the registry must have it.
+fn node_range_of(version: &semver::Version) -> CliResult<String> {
+    let range = packages::npm_view(&[&format!("astro@{version}"), "engines.node"])
+        .map_err(|e| CliError::new(Kind::Environment, e))?;
+    match range.trim() {
+        "" => Err(format!("the registry has no astro {version}").into()),
+        range => Ok(range.to_string()),
     }
-    let node_range = node_range.trim().to_string();
-    Ok(session.moved_packages(project, &plan.manifest, &node_range)?)
+}
+
+/// The site's package.json moved to astro `version`, from the registry's peer ranges.
+fn plan_for(
+    manifest: &serde_json::Value,
+    project: &Path,
+    version: &semver::Version,
+) -> CliResult<PackagePlan> {
+    packages::plan(manifest, project, version, &mut packages::registry_releases)
+        .map_err(|e| CliError::new(Kind::Environment, e))
 }
 
 /// The site's checks on both sides, compared by name.

@@ -12,7 +12,11 @@ use crate::pipeline::request::http::Exchange;
 /// One route whose listing differs: added, removed, mode changed, or files changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RouteChange {
+    /// The page or endpoint; for a route Astro injects or a config redirect, its
+    /// origin, kind and pattern (its entry file moves between versions).
     pub source: String,
+    /// Injected by Astro or an integration, or a config redirect: listed, never a failure.
+    pub internal: bool,
     /// `None`: the route is not there on that side.
     pub from: Option<Mode>,
     pub to: Option<Mode>,
@@ -62,6 +66,7 @@ impl ListingDiff {
             .filter_map(|source| {
                 let (fa, fb) = (a.get(source), b.get(source));
                 let change = RouteChange {
+                    internal: source.starts_with('('),
                     source: source.clone(),
                     from: fa.map(|(m, _)| *m),
                     to: fb.map(|(m, _)| *m),
@@ -83,9 +88,11 @@ impl ListingDiff {
         Self { routes }
     }
 
-    /// The routes whose mode changed (or that appeared or went away).
+    /// The site's own routes whose mode changed (or that appeared or went away).
     pub fn mode_changes(&self) -> impl Iterator<Item = &RouteChange> {
-        self.routes.iter().filter(|r| r.mode_changed())
+        self.routes
+            .iter()
+            .filter(|r| r.mode_changed() && !r.internal)
     }
 }
 
@@ -135,11 +142,16 @@ impl ResponseShape {
             .filter_map(|c| Some(c.split_once('=')?.0.trim().to_string()))
             .collect();
         let kind = headers.get("content-type").cloned().unwrap_or_default();
+        let mut body = body_shape(&kind, &exchange.text());
+        if !exchange.complete {
+            let why = exchange.body_error.as_deref().unwrap_or("incomplete");
+            body = format!("broke off ({why}) after {body}");
+        }
         Self {
             status: exchange.status,
             headers,
             cookies,
-            body: body_shape(&kind, &exchange.text()),
+            body,
         }
     }
 }

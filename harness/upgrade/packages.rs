@@ -116,34 +116,33 @@ fn anchor_local_paths(manifest: &mut serde_json::Value, project: &std::path::Pat
 }
 
 /// The newest stable release whose `astro` peer range accepts `target`, with the range; a
-/// package that declares no peer on astro in any release (e.g. `@astrojs/rss`) moves to
-/// its newest stable release.
+/// package whose newest stable release declares no peer on astro (e.g. `@astrojs/rss`)
+/// moves to that release.
 pub fn newest_supporting(
     releases: &[Release],
     target: &semver::Version,
 ) -> Option<(String, String)> {
     let stable = || releases.iter().filter(|r| r.version.pre.is_empty());
-    if stable().all(|r| r.astro_peer.is_none()) {
-        let newest = stable().map(|r| &r.version).max()?;
-        return Some((
-            newest.to_string(),
-            "declares no astro peer: its newest".into(),
-        ));
-    }
-    stable()
+    let supporting = stable()
         .filter(|r| {
             r.astro_peer
                 .as_deref()
                 .is_some_and(|range| npm_range_matches(range, target))
         })
-        .max_by(|a, b| a.version.cmp(&b.version))
-        .map(|r| {
-            let range = r.astro_peer.clone().unwrap_or_default();
-            (
-                r.version.to_string(),
-                format!("peerDependencies.astro {range}"),
-            )
-        })
+        .max_by(|a, b| a.version.cmp(&b.version));
+    if let Some(r) = supporting {
+        let range = r.astro_peer.clone().unwrap_or_default();
+        return Some((
+            r.version.to_string(),
+            format!("peerDependencies.astro {range}"),
+        ));
+    }
+    // A package whose newest release declares no peer on astro (e.g. @astrojs/rss).
+    let newest = stable().max_by(|a, b| a.version.cmp(&b.version))?;
+    newest.astro_peer.is_none().then(|| {
+        let why = "declares no astro peer: its newest".to_string();
+        (newest.version.to_string(), why)
+    })
 }
 
 /// Reads `npm view PACKAGE@>=0.0.0 version peerDependencies --json`: an array (or, for one
@@ -195,15 +194,13 @@ pub fn registry_releases(package: &str, target: &semver::Version) -> Result<Vec<
     majors.dedup();
     let mut out = Vec::new();
     for major in majors.into_iter().rev() {
-        let spec = format!("{package}@^{major}.0.0-0");
-        let releases = parse_npm_view(&npm_view(&[
-            &spec,
-            "version",
-            "peerDependencies",
-            "--json",
-        ])?)?;
-        out.extend(releases);
-        if newest_supporting(&out, target).is_some_and(|(_, why)| why.starts_with("peer")) {
+        // One major at a time (`^0.0.0` would mean 0.0.x only), prereleases included.
+        let spec = format!("{package}@>={major}.0.0-0 <{}.0.0-0", major + 1);
+        let view = npm_view(&[&spec, "version", "peerDependencies", "--json"])?;
+        if !view.trim().is_empty() {
+            out.extend(parse_npm_view(&view)?);
+        }
+        if newest_supporting(&out, target).is_some() {
             break;
         }
     }

@@ -79,11 +79,16 @@ impl UpgradeReport {
             "## Upgrade of {}: astro {} → {}\n",
             self.site, self.from.astro, self.to.astro
         );
-        let _ = writeln!(
-            out,
-            "Node {} → {}\n\n### Packages\n",
-            self.from.node, self.to.node
-        );
+        if self.from.node == self.to.node {
+            let _ = writeln!(out, "Both on Node {}.\n\n### Packages\n", self.from.node);
+        } else {
+            let _ = writeln!(
+                out,
+                "Node changes too, {} → {} (each Astro runs on a Node it accepts): the \
+                 responses and the speed compare both changes.\n\n### Packages\n",
+                self.from.node, self.to.node
+            );
+        }
         out.push_str("| package | before | after | why |\n|---|---|---|---|\n");
         for m in &self.packages {
             let to = m.to.as_deref().unwrap_or("**no supporting release**");
@@ -102,9 +107,10 @@ impl UpgradeReport {
                 "| route | before | after | files added | files removed |\n|---|---|---|---|---|\n",
             );
             for r in &self.listing.routes {
+                let internal = if r.internal { " (injected)" } else { "" };
                 let _ = writeln!(
                     out,
-                    "| `{}` | {} | {} | {} | {} |",
+                    "| `{}`{internal} | {} | {} | {} | {} |",
                     r.source,
                     mode(r.from),
                     mode(r.to),
@@ -118,7 +124,12 @@ impl UpgradeReport {
             "\n### Responses\n\n{} request(s), from {}.\n",
             self.requests, self.requests_from
         );
-        if self.responses.is_empty() {
+        if self.requests == 0 {
+            out.push_str(
+                "No request to compare: no on-demand route, and no request in a case file. \
+                 Prerendered files are compared by name only (above).\n",
+            );
+        } else if self.responses.is_empty() {
             out.push_str("Every response has the same status, headers, cookies and body shape.\n");
         }
         for r in &self.responses {
