@@ -38,17 +38,17 @@ pub struct ListingDiff {
 }
 
 impl ListingDiff {
-    /// Compares the project's own routes (those the listing shows by default).
+    /// Compares every route: the project's own by source, the others by what they are.
     pub fn between(from: &Classification, to: &Classification) -> Self {
         let side = |c: &Classification| -> BTreeMap<String, (Mode, BTreeSet<String>)> {
             c.routes
                 .iter()
-                .filter(|r| !r.is_hidden_by_default())
                 .map(|r| {
-                    (
-                        r.source.clone(),
-                        (r.mode, r.files.iter().cloned().collect()),
-                    )
+                    let key = match r.is_hidden_by_default() {
+                        true => format!("({} {}: {})", r.origin, r.kind, r.pattern),
+                        false => r.source.clone(),
+                    };
+                    (key, (r.mode, r.files.iter().cloned().collect()))
                 })
                 .collect()
         };
@@ -298,6 +298,19 @@ mod tests {
         assert_eq!(diff.routes[0].files_removed, ["/a/index.html"]);
         assert_eq!(diff.routes[1].to, None);
         assert_eq!(diff.mode_changes().count(), 3);
+
+        // A route Astro injects is listed by what it is, and never counts as a failure.
+        let mut injected = route("node_modules/astro/dist/x.js", Mode::OnDemand, &[]);
+        injected.origin = Origin::Internal;
+        injected.pattern = "/_image".into();
+        let with_injected = Classification {
+            routes: vec![injected],
+            ..Default::default()
+        };
+        let diff = ListingDiff::between(&Classification::default(), &with_injected);
+        assert_eq!(diff.routes[0].source, "(internal page: /_image)");
+        assert!(diff.routes[0].internal);
+        assert_eq!(diff.mode_changes().count(), 0);
     }
 
     #[test]

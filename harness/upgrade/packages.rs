@@ -280,6 +280,17 @@ mod tests {
     }
 
     #[test]
+    fn a_package_whose_newest_release_drops_its_astro_peer_moves_to_that_release() {
+        let target = semver::Version::new(7, 3, 5);
+        let releases = [release("1.0.0", Some("^4.0.0")), release("2.0.0", None)];
+        let (version, why) = newest_supporting(&releases, &target).unwrap();
+        assert_eq!(version, "2.0.0");
+        assert!(why.starts_with("declares no astro peer"), "{why}");
+        let stuck = [release("1.0.0", None), release("2.0.0", Some("^5.0.0"))];
+        assert_eq!(newest_supporting(&stuck, &target), None);
+    }
+
+    #[test]
     fn reads_npm_view_entries_with_and_without_peers() {
         let json = r#"[{"version":"1.0.0","peerDependencies":{"astro":"^5.0.0"}},"1.0.1"]"#;
         let releases = parse_npm_view(json).unwrap();
