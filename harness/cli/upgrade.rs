@@ -83,13 +83,21 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
     bar.set_message(format!("resolving the packages that support astro {to}"));
     let to_node = node_range_of(&to)?;
     let plan = plan_for(&manifest, project, &to)?;
+    let mut moves = plan.moves.clone();
     let from_installed = match &args.from {
         None => own_packages(project, args.install, session)?,
         Some(v) => {
             let from = version(v, "--from")?;
             let node = node_range_of(&from)?;
-            let manifest = plan_for(&manifest, project, &from)?.manifest;
-            session.moved_packages(project, &manifest, &node)?
+            let from_plan = plan_for(&manifest, project, &from)?;
+            // "Before" is then the versions moved to --from, not the site's own.
+            for m in &mut moves {
+                let before = from_plan.moves.iter().find(|b| b.package == m.package);
+                if let Some(version) = before.and_then(|b| b.to.clone()) {
+                    m.from = version;
+                }
+            }
+            session.moved_packages(project, &from_plan.manifest, &node)?
         }
     };
     let to_installed = session.moved_packages(project, &plan.manifest, &to_node)?;
@@ -210,7 +218,7 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
         site: build::project_label(project),
         from: side(&before),
         to: side(&after),
-        packages: plan.moves.clone(),
+        packages: moves,
         listing,
         requests_from,
         requests: asked.len(),
