@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use crate::support::{alive, installed, processes_mentioning, text, write};
+use crate::support::{alive, children, installed, processes_mentioning, text, write};
 
 /// The two tarballs, packed once per test run: (main package, platform package).
 fn tarballs() -> &'static (PathBuf, PathBuf) {
@@ -271,22 +271,6 @@ fn assert_launcher_takes_the_binary_down(site: &Site) {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-}
-
-/// The processes whose parent is `pid`.
-fn children(pid: u32) -> Vec<u32> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|child| {
-            let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
-            // pid (comm) state ppid …: the comm may hold spaces, so read after its `)`.
-            stat.rsplit_once(')')
-                .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
-                == Some(pid)
-        })
-        .collect()
 }
 
 #[test]

@@ -35,13 +35,6 @@ pub struct PackagePlan {
     pub manifest: serde_json::Value,
 }
 
-impl PackagePlan {
-    /// The packages no release of which declares support for the target.
-    pub fn unsupported(&self) -> impl Iterator<Item = &Move> {
-        self.moves.iter().filter(|m| m.to.is_none())
-    }
-}
-
 /// A package's releases that may support a target: the registry's, or a table in tests.
 pub type Releases<'a> = dyn FnMut(&str, &semver::Version) -> Result<Vec<Release>, String> + 'a;
 
@@ -272,7 +265,7 @@ mod tests {
         assert!(plan.moves.iter().all(|m| m.package != "svelte"));
         assert_eq!(plan.manifest["dependencies"]["@astrojs/node"], "11.1.6");
         assert_eq!(plan.manifest["dependencies"]["@astrojs/old"], "1.0.0");
-        assert_eq!(plan.unsupported().count(), 1);
+        assert_eq!(plan.moves.iter().filter(|m| m.to.is_none()).count(), 1);
         assert_eq!(
             plan.manifest["devDependencies"]["local"],
             "file:/site/../pkg.tgz"

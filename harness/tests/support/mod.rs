@@ -80,16 +80,34 @@ pub(crate) fn write(root: &Path, files: &[(&str, &str)]) {
     }
 }
 
-/// Process ids whose command line mentions `needle`.
-pub(crate) fn processes_mentioning(needle: &str) -> Vec<u32> {
+/// Every process id on the machine.
+fn pids() -> impl Iterator<Item = u32> {
     fs::read_dir("/proc")
         .unwrap()
         .flatten()
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+}
+
+/// Process ids whose command line mentions `needle`.
+pub(crate) fn processes_mentioning(needle: &str) -> Vec<u32> {
+    pids()
         .filter(|pid| {
             fs::read(format!("/proc/{pid}/cmdline"))
                 .map(|c| String::from_utf8_lossy(&c).contains(needle))
                 .unwrap_or(false)
+        })
+        .collect()
+}
+
+/// The processes whose parent is `pid`.
+pub(crate) fn children(pid: u32) -> Vec<u32> {
+    pids()
+        .filter(|child| {
+            let stat = fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
+            // pid (comm) state ppid …: the comm may hold spaces, so read after its `)`.
+            stat.rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
+                == Some(pid)
         })
         .collect()
 }
