@@ -96,6 +96,14 @@ fn breaks(mutant: &str, trial: &Trial) -> bool {
         ("front-hide-client", Check::Http(i)) => {
             request(i).behaviours().contains(&Tag::ClientAddress)
         }
+        ("front-drop-forwarded", Check::Http(i)) => {
+            request(i).behaviours().contains(&Tag::Forwarded)
+        }
+        ("cache-off", Check::Http(i)) => {
+            // Nothing is cached: two requests of a cached page get two renders.
+            let r = request(i);
+            r.behaviours().contains(&Tag::RouteCache) && r.expect.varies == Some(false)
+        }
         ("front-files-404", Check::Http(i)) => request(i).behaviours().contains(&Tag::LinkedFiles),
         ("rewrite-as-redirect", Check::Http(i)) => request(i).behaviours().contains(&Tag::Rewrite),
         ("front-error-200", Check::Http(i)) => request(i).expect.status.is_some_and(|s| s >= 500),
@@ -176,8 +184,10 @@ fn each_mutant_fails_exactly_the_checks_it_breaks() {
         "front-hide-client",
         "front-actions-404",
         "front-drop-session-cookie",
+        "front-drop-forwarded",
         "prerender-on-demand",
         "rewrite-as-redirect",
+        "cache-off",
     ];
     let mut profiles = vec![Arc::new(adapter::find("node").unwrap())];
     profiles.extend(mutants.iter().map(|m| mutant(m)));

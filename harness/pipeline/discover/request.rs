@@ -199,11 +199,17 @@ pub enum Tag {
     Action,
     /// A session (`Astro.session`) keeps a value between requests in the adapter's store.
     Session,
+    /// The answer depends on `X-Forwarded-Host`, `-Proto` or `-For` reaching Astro from a
+    /// proxy of a domain `security.allowedDomains` trusts.
+    Forwarded,
+    /// The route is cached (`Astro.cache`, `routeRules`): a second request is answered
+    /// from the cache provider.
+    RouteCache,
 }
 
 impl Tag {
     /// Every tag, in declaration order.
-    pub const ALL: [Tag; 24] = [
+    pub const ALL: [Tag; 26] = [
         Tag::UnlistedStaticPath,
         Tag::Prerendered404SkipsMiddleware,
         Tag::NotFoundPage,
@@ -228,6 +234,8 @@ impl Tag {
         Tag::RewriteToPrerendered,
         Tag::Action,
         Tag::Session,
+        Tag::Forwarded,
+        Tag::RouteCache,
     ];
 
     /// The name written in case files and profiles.
@@ -257,6 +265,8 @@ impl Tag {
             Tag::RewriteToPrerendered => "rewrite-to-prerendered",
             Tag::Action => "action",
             Tag::Session => "session",
+            Tag::Forwarded => "forwarded",
+            Tag::RouteCache => "route-cache",
         }
     }
 

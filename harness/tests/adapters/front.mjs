@@ -24,6 +24,8 @@
 //                       the client's address on
 //   actions-404         answers 404 for action calls (/_actions/… and a form's ?_action=)
 //   drop-session-cookie forwards a request without its astro-session cookie
+//   drop-forwarded      forwards a request without its X-Forwarded-* headers, as a proxy
+//                       that does not say what it answers for
 // The child server shares this process group, so the harness stops both together.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
@@ -48,6 +50,7 @@ const MUTATIONS = [
   'hide-client',
   'actions-404',
   'drop-session-cookie',
+  'drop-forwarded',
 ];
 if (!MUTATIONS.includes(mutation) || !entry) {
   console.error(`usage: node front.mjs <${MUTATIONS.join('|')}> <entry.mjs>`);
@@ -148,6 +151,11 @@ function forward(upstreamPort, req, res) {
       .split(';')
       .filter((pair) => pair.trim().split('=')[0] !== 'astro-session')
       .join(';');
+  }
+  if (mutation === 'drop-forwarded') {
+    for (const name of Object.keys(headers)) {
+      if (name.startsWith('x-forwarded-')) delete headers[name];
+    }
   }
   const asGet = mutation === 'method-get' && req.method !== 'HEAD';
   const dropBody = mutation === 'drop-body' || asGet;
