@@ -89,6 +89,8 @@ fn exercised_by(feature: &str) -> Exercise {
         // Output static with an adapter: the routes that opt out render on demand.
         "hybridOutput" => Exercise::Output(Output::Static),
         "staticOutput" => Exercise::Tags(&[Tag::PrerenderedPage]),
+        // A prerendered page's headers (its policy among them) served from the build.
+        "staticHeaders" => Exercise::Tags(&[Tag::Csp]),
         "middlewareMode" | "edgeMiddleware" => {
             Exercise::Tags(&[Tag::MiddlewareOn404, Tag::Prerendered404SkipsMiddleware])
         }

@@ -44,6 +44,10 @@ pub struct Expect {
     pub body_contains: Option<String>,
     /// The body starts with this text.
     pub body_starts_with: Option<String>,
+    /// The page's Content-Security-Policy contains this text: the policy of its
+    /// `content-security-policy` header, or of a `<meta http-equiv>` in its HTML (where Astro
+    /// puts it for a prerendered page when the adapter does not serve static headers).
+    pub csp_contains: Option<String>,
     /// JSON pointer → expected value.
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, serde_json::Value>")]

@@ -205,11 +205,14 @@ pub enum Tag {
     /// The route is cached (`Astro.cache`, `routeRules`): a second request is answered
     /// from the cache provider.
     RouteCache,
+    /// The page's Content-Security-Policy (`security.csp`) reaches the client: a header, or
+    /// the prerendered file's `<meta>`.
+    Csp,
 }
 
 impl Tag {
     /// Every tag, in declaration order.
-    pub const ALL: [Tag; 26] = [
+    pub const ALL: [Tag; 27] = [
         Tag::UnlistedStaticPath,
         Tag::Prerendered404SkipsMiddleware,
         Tag::NotFoundPage,
@@ -236,6 +239,7 @@ impl Tag {
         Tag::Session,
         Tag::Forwarded,
         Tag::RouteCache,
+        Tag::Csp,
     ];
 
     /// The name written in case files and profiles.
@@ -267,6 +271,7 @@ impl Tag {
             Tag::Session => "session",
             Tag::Forwarded => "forwarded",
             Tag::RouteCache => "route-cache",
+            Tag::Csp => "csp",
         }
     }
 

@@ -227,6 +227,7 @@ fn excerpt(text: &str) -> String {
 
 mod body;
 mod cookies;
+mod csp;
 
 use body::check_body;
 use cookies::check_cookies;

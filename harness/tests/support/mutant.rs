@@ -34,9 +34,11 @@ pub(crate) enum Mutation {
     StatusOk,
     /// Drops a custom reason phrase: the client sees the canonical one.
     CanonicalReason,
-    /// Drops `Cache-Control`, sends `Content-Type: text/plain`, adds `Set-Cookie: mutant=1`.
+    /// Drops `Cache-Control` and `Content-Security-Policy`, sends `Content-Type: text/plain`,
+    /// adds `Set-Cookie: mutant=1`.
     Headers,
-    /// Rewrites HTML chunk by chunk: `Hello` → `Goodbye`, `<astro-island>` → `<div>`,
+    /// Rewrites HTML chunk by chunk: `Hello` → `Goodbye`, `<astro-island>` → `<div>`, a
+    /// `<meta http-equiv="content-security-policy">` to a plain `<meta name>`,
     /// `early` → `first`, and adds a `<script>` before `</body>`.
     Html,
     /// Rewrites JSON: `true` → `false` and `"/` → `"/mutant/`.
@@ -318,6 +320,7 @@ fn mutate_head(response: &mut Response<ProxyBody>, mutation: Mutation) {
         }
         Mutation::Headers => {
             headers.remove("cache-control");
+            headers.remove("content-security-policy");
             headers.insert("content-type", HeaderValue::from_static("text/plain"));
             headers.append("set-cookie", HeaderValue::from_static("mutant=1"));
         }
@@ -330,6 +333,7 @@ fn rewrite_html(chunk: &str) -> String {
         .replace("Hello", "Goodbye")
         .replace("<astro-island", "<div")
         .replace("</astro-island>", "</div>")
+        .replace("http-equiv=\"content-security-policy\"", "name=\"mutant\"")
         .replace("early", "first")
         .replace("</body>", "<script>/* mutant */</script></body>")
 }

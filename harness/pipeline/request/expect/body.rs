@@ -35,6 +35,9 @@ pub(super) fn check_body(expect: &Expect, ex: &Exchange, f: &mut Vec<Mismatch>) 
     if !expect.json.is_empty() {
         check_json(expect, &text, f);
     }
+    if let Some(part) = &expect.csp_contains {
+        super::csp::check_csp(part, ex, &text, f);
+    }
 }
 
 /// The `html` selectors, the island count and "no scripts".

@@ -360,3 +360,25 @@ fn a_mismatch_is_data_the_expectation_what_was_asked_and_what_came() {
     );
     assert_eq!(found[0].to_string(), "status: expected 302, got 200 OK");
 }
+
+#[test]
+fn csp_contains_reads_the_header_or_the_meta_tag() {
+    let e = expect(r#"csp_contains = "script-src""#);
+    let header = exchange(
+        200,
+        &[("content-security-policy", "script-src 'self'")],
+        &[(0, "<p>x</p>")],
+    );
+    assert!(check(&e, &header).is_empty());
+    let meta =
+        r#"<head><meta http-equiv="Content-Security-Policy" content="script-src 'self'"></head>"#;
+    assert!(check(&e, &exchange(200, &[], &[(0, meta)])).is_empty());
+    let none = fails(&e, &exchange(200, &[], &[(0, "<p>x</p>")]));
+    assert!(none.contains("no policy"), "{none}");
+    let other = exchange(
+        200,
+        &[("content-security-policy", "img-src 'self'")],
+        &[(0, "")],
+    );
+    assert!(fails(&e, &other).contains("header: \"img-src 'self'\""));
+}
