@@ -124,7 +124,9 @@ const BITES: &[Bite] = &[
         mutation: Mutation::Headers,
         fixture: "csp",
         request: "an on-demand page sends its policy as a header",
-        messages: &["header content-security-policy: expected to contain \"script-src\", got no such header"],
+        messages: &[
+            "header content-security-policy: expected to contain \"script-src\", got no such header",
+        ],
     },
     Bite {
         mutation: Mutation::Html,
