@@ -126,7 +126,11 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
     bar.set_message(format!("sending {} request(s) to both builds", asked.len()));
     let http = Http::start().map_err(IoError::doing("starting the HTTP runtime"))?;
     let answers = |side: &Built| -> Vec<Result<_, String>> {
-        let server = match session.server(&side.build, &side.installed, &profile) {
+        let env = site
+            .as_ref()
+            .map(|s| s.case.server.env.clone())
+            .unwrap_or_default();
+        let server = match session.server_with_env(&side.build, &side.installed, &profile, &env) {
             Ok(server) => server,
             Err(e) => return asked.iter().map(|_| Err(e.to_string())).collect(),
         };

@@ -228,11 +228,27 @@ impl Session {
         stack: &InstalledStack,
         profile: &Profile,
     ) -> Shared<Arc<Server>> {
+        self.server_with_env(build, stack, profile, &BTreeMap::new())
+    }
+
+    /// [`Session::server`], the server started with these environment variables besides
+    /// the profile's (a case's `[server] env`; a build belongs to one project, so one set).
+    pub fn server_with_env(
+        &self,
+        build: &Build,
+        stack: &InstalledStack,
+        profile: &Profile,
+        env: &BTreeMap<String, String>,
+    ) -> Shared<Arc<Server>> {
         let key = (build.workdir.clone(), profile.file.clone());
         memo(&self.servers, key, || {
             build.require_success()?;
             check_entry(build, profile)?;
-            let server = Server::start(&profile.launch(build, stack), profile.ready_timeout())
+            let mut launch = profile.launch(build, stack);
+            launch
+                .env
+                .extend(env.iter().map(|(k, v)| (k.clone(), v.clone())));
+            let server = Server::start(&launch, profile.ready_timeout())
                 .map(Arc::new)
                 .map_err(|source| SessionError::Serve {
                     adapter: profile.name.clone(),

@@ -89,6 +89,8 @@ fn exercised_by(feature: &str) -> Exercise {
         // Output static with an adapter: the routes that opt out render on demand.
         "hybridOutput" => Exercise::Output(Output::Static),
         "staticOutput" => Exercise::Tags(&[Tag::PrerenderedPage]),
+        // Secrets read at run time through the adapter's `setGetEnv`.
+        "envGetSecret" => Exercise::Tags(&[Tag::EnvSecret]),
         // A prerendered page's headers (its policy among them) served from the build.
         "staticHeaders" => Exercise::Tags(&[Tag::Csp]),
         "middlewareMode" | "edgeMiddleware" => {

@@ -358,7 +358,10 @@ impl Runner {
     ) -> Result<(), Failure> {
         let server_use = server_use_of(packages, profile, fixture);
         self.asked_for_server(server_use, &build.workdir, &profile.file);
-        let server = self.session.server(build, installed, profile)?;
+        let env = &fixture.case.server.env;
+        let server = self
+            .session
+            .server_with_env(build, installed, profile, env)?;
         let http = self
             .http
             .get_or_init(|| {

@@ -105,6 +105,7 @@ fn breaks(mutant: &str, trial: &Trial) -> bool {
             let r = request(i);
             r.behaviours().contains(&Tag::RouteCache) && r.expect.varies.is_some()
         }
+        ("serve-no-env", Check::Http(i)) => request(i).behaviours().contains(&Tag::EnvSecret),
         ("front-files-404", Check::Http(i)) => request(i).behaviours().contains(&Tag::LinkedFiles),
         ("rewrite-as-redirect", Check::Http(i)) => request(i).behaviours().contains(&Tag::Rewrite),
         ("front-error-200", Check::Http(i)) => request(i).expect.status.is_some_and(|s| s >= 500),
@@ -189,6 +190,7 @@ fn each_mutant_fails_exactly_the_checks_it_breaks() {
         "prerender-on-demand",
         "rewrite-as-redirect",
         "cache-off",
+        "serve-no-env",
     ];
     let mut profiles = vec![Arc::new(adapter::find("node").unwrap())];
     profiles.extend(mutants.iter().map(|m| mutant(m)));

@@ -248,7 +248,11 @@ fn serve(name: &str, installed: &InstalledStack) -> Served {
     let node = astro_conform::pipeline::discover::adapter::find("node").unwrap();
     let adapter = Adapter::with_options(&node, &fixture.case.build.adapter_options).unwrap();
     let build = support::built_fixture(name, installed, adapter);
-    let launch = Launch::node_standalone(&build, installed).unwrap();
+    let mut launch = Launch::node_standalone(&build, installed).unwrap();
+    let env = &fixture.case.server.env;
+    launch
+        .env
+        .extend(env.iter().map(|(k, v)| (k.clone(), v.clone())));
     let server = Server::start(&launch, serve::ready_timeout()).unwrap();
     Served {
         fixture,

@@ -43,6 +43,9 @@ pub struct Case {
     /// How the fixture is built and what the build must do.
     #[serde(default)]
     pub build: BuildSpec,
+    /// How the built server runs.
+    #[serde(default)]
+    pub server: ServerSpec,
     /// Expected mode per source file, e.g. `"src/pages/account.astro" = "λ"`.
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, crate::schema::ModeName>")]
@@ -73,6 +76,16 @@ pub struct BuildSpec {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, serde_json::Value>")]
     pub adapter_options: BTreeMap<String, toml::Value>,
+}
+
+/// The `[server]` table.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSpec {
+    /// Environment variables the built server starts with, never the build: a secret
+    /// read at request time (`astro:env/server`), as a host's settings would give it.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
 }
 
 fn yes() -> bool {

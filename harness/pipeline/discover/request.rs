@@ -208,11 +208,14 @@ pub enum Tag {
     /// The page's Content-Security-Policy (`security.csp`) reaches the client: a header, or
     /// the prerendered file's `<meta>`.
     Csp,
+    /// The answer shows a server secret (`astro:env/server`) read at request time from the
+    /// environment the host gave the server.
+    EnvSecret,
 }
 
 impl Tag {
     /// Every tag, in declaration order.
-    pub const ALL: [Tag; 27] = [
+    pub const ALL: [Tag; 28] = [
         Tag::UnlistedStaticPath,
         Tag::Prerendered404SkipsMiddleware,
         Tag::NotFoundPage,
@@ -240,6 +243,7 @@ impl Tag {
         Tag::Forwarded,
         Tag::RouteCache,
         Tag::Csp,
+        Tag::EnvSecret,
     ];
 
     /// The name written in case files and profiles.
@@ -272,6 +276,7 @@ impl Tag {
             Tag::Forwarded => "forwarded",
             Tag::RouteCache => "route-cache",
             Tag::Csp => "csp",
+            Tag::EnvSecret => "env-secret",
         }
     }
 
