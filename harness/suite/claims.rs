@@ -92,7 +92,7 @@ fn exercised_by(feature: &str) -> Exercise {
         // Secrets read at run time through the adapter's `setGetEnv`.
         "envGetSecret" => Exercise::Tags(&[Tag::EnvSecret]),
         // A prerendered page's headers (its policy among them) served from the build.
-        "staticHeaders" => Exercise::Tags(&[Tag::Csp]),
+        "staticHeaders" => Exercise::Tags(&[Tag::StaticHeaders, Tag::Csp]),
         "middlewareMode" | "edgeMiddleware" => {
             Exercise::Tags(&[Tag::MiddlewareOn404, Tag::Prerendered404SkipsMiddleware])
         }

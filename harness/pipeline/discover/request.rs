@@ -211,11 +211,14 @@ pub enum Tag {
     /// The answer shows a server secret (`astro:env/server`) read at request time from the
     /// environment the host gave the server.
     EnvSecret,
+    /// A prerendered page is sent with the headers the build recorded for it (the
+    /// `staticHeaders` adapter feature).
+    StaticHeaders,
 }
 
 impl Tag {
     /// Every tag, in declaration order.
-    pub const ALL: [Tag; 28] = [
+    pub const ALL: [Tag; 29] = [
         Tag::UnlistedStaticPath,
         Tag::Prerendered404SkipsMiddleware,
         Tag::NotFoundPage,
@@ -244,6 +247,7 @@ impl Tag {
         Tag::RouteCache,
         Tag::Csp,
         Tag::EnvSecret,
+        Tag::StaticHeaders,
     ];
 
     /// The name written in case files and profiles.
@@ -277,6 +281,7 @@ impl Tag {
             Tag::RouteCache => "route-cache",
             Tag::Csp => "csp",
             Tag::EnvSecret => "env-secret",
+            Tag::StaticHeaders => "static-headers",
         }
     }
 
