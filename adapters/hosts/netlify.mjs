@@ -19,10 +19,16 @@
 //    read from the request, `waitUntil` and `next()` (static files).
 // A build with no on-demand route has no function: what no file answers gets dist/404.html
 // with status 404 if the build wrote one, else a plain 404.
+// Netlify Blobs (the adapter's session store) come from Netlify's own local server,
+// @netlify/blobs' BlobsServer (what `netlify dev` starts), on 127.0.0.1 with its files in
+// the build's workdir; the function finds it through the blobs context, as on Netlify.
 // Not applied: redirects with conditions (country, role), 200 rewrites and proxies,
 // headers rules, edge functions, image CDN.
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { sendFile, staticFile } from './static-files.mjs';
@@ -42,6 +48,7 @@ if (fn !== null && typeof fn !== 'function') {
 }
 const host = process.env.HOST || '127.0.0.1';
 const port = Number(process.env.PORT || 4321);
+if (fn) await startBlobs();
 const redirects = [...configRedirects(), ...redirectsFile()].filter((r) => r.status >= 300 && r.status < 400);
 
 /** `redirects` of .netlify/v1/config.json: `{ from, to, status }`. */
@@ -76,6 +83,33 @@ function rule(from, to, status, force = false) {
     })
     .join('/');
   return { regex: new RegExp(`^${source}/?$`), names, to, status, force };
+}
+
+/**
+ * Starts Netlify's local Blobs server and points the function's blobs context at it. Its
+ * own start() listens on every interface, so its request handler is served here, on
+ * 127.0.0.1 at a port the kernel picks. A build without @netlify/blobs gets no store.
+ */
+async function startBlobs() {
+  const fromProject = createRequire(resolve(project, 'package.json'));
+  let blobsModule;
+  try {
+    blobsModule = await import(pathToFileURL(fromProject.resolve('@netlify/blobs/server')).href);
+  } catch {
+    return;
+  }
+  const token = randomBytes(16).toString('hex');
+  const directory = resolve(project, '.astro-conform/netlify-blobs');
+  await mkdir(directory, { recursive: true });
+  const blobs = new blobsModule.BlobsServer({ directory, token });
+  const listener = http.createServer((req, res) =>
+    callWebHandler(req, res, (request) => blobs.handleRequest(request)).catch((err) => handlerFailed(err, res)),
+  );
+  await new Promise((done) => listener.listen(0, '127.0.0.1', done));
+  const url = `http://127.0.0.1:${listener.address().port}`;
+  blobs.address = url; // the base of the signed URLs it hands out
+  const context = { edgeURL: url, uncachedEdgeURL: url, token, siteID: 'local', deployID: 'local' };
+  globalThis.netlifyBlobsContext = Buffer.from(JSON.stringify(context)).toString('base64');
 }
 
 /** The redirect that matches `path` (only a forced one with `forced`), filled in, or null. */
