@@ -56,6 +56,13 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
         )
         .into());
     }
+    // `--force` keeps what only a person could write: the server's environment.
+    let server_env = match file.exists() {
+        true => site::load(project)
+            .map(|f| f.case.server.env)
+            .unwrap_or_default(),
+        false => Default::default(),
+    };
     let p = prepare(&args.site)?;
     let bar = spinner(format!("building and serving {}", project.display()));
     let adapter = Adapter::for_site(&p.profile, &p.installed.node_modules);
@@ -68,20 +75,27 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
         let server = match server.get() {
             Some(server) => server,
             None => {
-                let started = p.session.server(&build, &p.installed, &p.profile)?;
+                let started =
+                    p.session
+                        .server_with_env(&build, &p.installed, &p.profile, &server_env)?;
                 server.get_or_init(|| started)
             }
         };
         let request = Request::get(path);
         let ex = http.send(&server.base_url(), &request, http::Limits::default())?;
         let location = ex.header_values("location").next().map(str::to_string);
+        let logged = (ex.status >= 500)
+            .then(|| last_error(&server.log))
+            .flatten();
         Ok(Answer {
             status: ex.status,
             location,
             broken: ex.body_error.clone(),
+            logged,
         })
     };
-    let text = case_file(&classification, &answered)?;
+    let mut text = case_file(&classification, &answered)?;
+    text.push_str(&server_table(&server_env));
     bar.finish_and_clear();
     std::fs::write(&file, text)
         .map_err(IoError::doing(format!("cannot write {}", file.display())))?;
@@ -99,6 +113,37 @@ struct Answer {
     location: Option<String>,
     /// Why the body did not arrive whole, if it did not.
     broken: Option<String>,
+    /// For a 5xx: the server log's last line that names an error.
+    logged: Option<String>,
+}
+
+/// The last line of a server log that names an error or a missing variable, trimmed.
+fn last_error(log: &std::path::Path) -> Option<String> {
+    let text = std::fs::read_to_string(log).ok()?;
+    let line = text.lines().rev().map(str::trim).find(|l| {
+        let lower = l.to_ascii_lowercase();
+        !l.starts_with("at ") && (lower.contains("error") || lower.contains("missing"))
+    })?;
+    Some(line.chars().take(160).collect())
+}
+
+/// The `[server]` table: the environment kept from the file `--force` replaces, or a
+/// commented-out example.
+fn server_table(env: &std::collections::BTreeMap<String, String>) -> String {
+    if env.is_empty() {
+        return "
+# The built server's environment (never the build's), e.g. the secrets it reads
+# through astro:env/server:
+# [server]
+# env = { API_SECRET = \"...\" }
+"
+        .into();
+    }
+    let pairs: Vec<String> = env.iter().map(|(k, v)| format!("{k} = {v:?}")).collect();
+    format!(
+        "\n# The built server's environment (never the build's).\n[server]\nenv = {{ {} }}\n",
+        pairs.join(", ")
+    )
 }
 
 type Answered<'a> = dyn Fn(&str) -> CliResult<Answer> + 'a;
@@ -138,12 +183,16 @@ fn case_file(c: &Classification, answered: &Answered) -> CliResult<String> {
             status,
             location,
             broken,
+            logged,
         } = answered(&r.pattern)?;
         // A route that errs or breaks off is not what the site relies on: written, but
         // commented out, with what happened, for a person to decide.
         let trouble = match (&broken, status) {
             (Some(why), _) => Some(format!("its body broke off ({why})")),
-            (None, 500..) => Some(format!("it answered {status}")),
+            (None, 500..) => Some(match &logged {
+                Some(line) => format!("it answered {status} (server log: {line:?})"),
+                None => format!("it answered {status}"),
+            }),
             _ => None,
         };
         let prefix = if trouble.is_some() { "# " } else { "" };

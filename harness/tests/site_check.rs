@@ -141,3 +141,68 @@ fn a_site_without_an_adapter_package_is_checked_as_its_own_build_builds_it() {
     assert!(stdout.contains("FAIL build"), "{stdout}");
     assert!(stderr.contains("NoAdapterInstalled"), "{stderr}");
 }
+
+/// A site whose server needs a secret (astro:env): `init` names what the server logged for
+/// the route that failed, `[server] env` gives the secret to the server only, and
+/// `init --force` keeps that table.
+#[test]
+fn a_secret_the_server_needs_is_named_by_init_and_given_in_server_env() {
+    let _machine = crate::support::shared_machine();
+    let root = tempfile::tempdir().unwrap();
+    let site = shop(root.path());
+    let dir = site.to_str().unwrap();
+    let config = site.join("astro.config.mjs");
+    let text_of = |p: &Path| std::fs::read_to_string(p).unwrap();
+    let with_env = text_of(&config)
+        .replace("import { defineConfig }", "import { defineConfig, envField }")
+        .replace(
+            "output: 'server',",
+            "output: 'server',\n  env: { schema: { SHOP_SECRET: envField.string({ context: 'server', access: 'secret' }) } },",
+        );
+    std::fs::write(&config, with_env).unwrap();
+    write(
+        &site,
+        &[(
+            "src/pages/secret.astro",
+            "---\nimport { SHOP_SECRET } from 'astro:env/server';\n---\n<p id=\"secret\">{SHOP_SECRET}</p>\n",
+        )],
+    );
+
+    let out = astro_conform(&["init", dir, "--install"], &[]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let written = text_of(&site.join("astro-conform.toml"));
+    assert!(
+        written.contains("it answered 500 (server log:") && written.contains("SHOP_SECRET"),
+        "{written}"
+    );
+    assert!(written.contains("# [server]\n# env = "), "{written}");
+
+    // A secret in the shell that runs the harness never reaches the server...
+    let request = "\n[[request]]\nname = \"the secret page\"\npath = \"/secret\"\nexpect.html = [{ select = \"#secret\", text = \"from-the-case\" }]\n";
+    let file = site.join("astro-conform.toml");
+    std::fs::write(&file, written.clone() + request).unwrap();
+    let shell = [("SHOP_SECRET", "from-the-shell")];
+    let out = astro_conform(&["check", dir, "--install"], &shell);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("FAIL http/the-secret-page"), "{stdout}");
+    // ...the case's `[server] env` does.
+    let server = "\n[server]\nenv = { SHOP_SECRET = \"from-the-case\" }\n";
+    std::fs::write(&file, written + server + request).unwrap();
+    let out = astro_conform(&["check", dir, "--install"], &shell);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("ok   http/the-secret-page"), "{stdout}");
+
+    let out = astro_conform(&["init", dir, "--install", "--force"], &[]);
+    assert!(out.status.success(), "{:?}", text(&out));
+    let again = text_of(&site.join("astro-conform.toml"));
+    assert!(
+        again.contains("[server]\nenv = { SHOP_SECRET = \"from-the-case\" }"),
+        "{again}"
+    );
+    assert!(
+        again.contains("path = \"/secret\"\nexpect.status = 200"),
+        "{again}"
+    );
+}

@@ -36,6 +36,9 @@ pub(crate) const HARNESS_DIR: &str = ".astro-conform";
 
 /// Folders of a project that are outputs or caches, not inputs.
 const SKIPPED: [&str; 5] = ["node_modules", "dist", ".astro", ".git", HARNESS_DIR];
+/// The harness's own files beside a project's config: what to ask of the build, not input
+/// to it, so editing a request or the server's environment never rebuilds.
+const CASE_FILES: [&str; 2] = ["case.toml", "astro-conform.toml"];
 
 /// Errors of preparing and running a build (a build that runs and fails is not an error:
 /// see [`Build::succeeded`]).
@@ -111,6 +114,7 @@ fn project_files(project: &Path) -> Vec<PathBuf> {
         .filter_entry(|e| e.depth() == 0 || !SKIPPED.iter().any(|s| e.file_name() == *s))
         .flatten()
         .filter(|e| e.file_type().is_file())
+        .filter(|e| e.depth() != 1 || !CASE_FILES.iter().any(|c| e.file_name() == *c))
         .filter_map(|e| e.path().strip_prefix(project).ok().map(Path::to_path_buf))
         .collect();
     files.sort();

@@ -17,7 +17,7 @@ fn the_wrapper_keeps_the_project_config_and_adds_adapter_and_probe() {
 }
 
 #[test]
-fn project_files_skip_outputs_and_caches() {
+fn project_files_skip_outputs_caches_and_the_case_file() {
     let dir = tempfile::tempdir().unwrap();
     for f in [
         "src/pages/index.astro",
@@ -25,6 +25,9 @@ fn project_files_skip_outputs_and_caches() {
         "dist/index.html",
         ".astro/t.d.ts",
         "astro.config.mjs",
+        "case.toml",
+        "astro-conform.toml",
+        "src/data/case.toml",
     ] {
         let p = dir.path().join(f);
         fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -34,6 +37,7 @@ fn project_files_skip_outputs_and_caches() {
         project_files(dir.path()),
         vec![
             PathBuf::from("astro.config.mjs"),
+            PathBuf::from("src/data/case.toml"),
             PathBuf::from("src/pages/index.astro")
         ]
     );

@@ -28,12 +28,14 @@ pub enum StackError {
     #[error("could not read the version of {}: {detail}", node.display())]
     NodeVersion { node: PathBuf, detail: String },
     #[error(
-        "stack `{stack}` needs Node {range}, the node on PATH is {have}, and no toolchain in stacks/toolchains/ provides a matching one"
+        "stack `{stack}` needs Node {range} (its `engines.node`, or that of the astro a site installed), the node on PATH is {have}, and no toolchain in stacks/toolchains/ provides a matching one (they pin: {pinned}); install a matching Node and put it first on PATH"
     )]
     NoToolchain {
         stack: String,
         range: String,
         have: String,
+        /// The Node versions the toolchains pin, e.g. `node22 22.23.5`.
+        pinned: String,
     },
     #[error("`npm ci` for {what} failed ({status}); {hint}\nlast lines of {}:\n{tail}", log.display())]
     InstallFailed {

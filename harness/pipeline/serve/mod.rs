@@ -72,6 +72,12 @@ pub enum ServeError {
     Io(#[from] IoError),
 }
 
+/// What a server takes from the harness's own environment: where its user's files and
+/// temporary files go, and its locale. Everything else it gets from [`Launch::env`], so a
+/// verdict never depends on a variable set in one shell and not in another (a secret the
+/// case gives in `[server] env`, `NODE_ENV`, `NODE_OPTIONS`).
+pub const HOST_ENV: &[&str] = &["HOME", "TMPDIR", "LANG"];
+
 /// How long a server may take to answer its first connection.
 pub fn ready_timeout() -> Duration {
     crate::settings::get().ready_timeout
@@ -86,7 +92,8 @@ pub struct Launch {
     pub args: Vec<String>,
     /// Working directory.
     pub cwd: PathBuf,
-    /// Environment added to the harness's own (PATH included).
+    /// The server's whole environment besides [`HOST_ENV`] (PATH included): nothing else
+    /// of the shell that runs the harness reaches the server.
     pub env: Vec<(String, String)>,
     /// Where the server's output goes (one file per port under this dir).
     pub log_dir: PathBuf,
@@ -180,9 +187,14 @@ impl Server {
         let port_text = port.to_string();
         let fill = |s: &String| s.replace("{port}", &port_text);
         let mut cmd = Command::new(&launch.program);
+        let host_env = HOST_ENV
+            .iter()
+            .filter_map(|name| Some((name.to_string(), std::env::var(name).ok()?)));
         cmd.args(launch.args.iter().map(fill))
             .current_dir(&launch.cwd)
-            .envs(launch.env.iter().map(|(k, v)| (k, fill(v))))
+            .env_clear()
+            .envs(host_env)
+            .envs(launch.env.iter().map(|(k, v)| (k.clone(), fill(v))))
             .stdout(out)
             .stderr(err);
         if let Some(cpu) = launch.cpu {
@@ -284,6 +296,20 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("exited before it was ready"), "{msg}");
         assert!(msg.contains("cannot find module x"), "{msg}");
+    }
+
+    #[test]
+    fn a_server_gets_only_its_launch_env_and_the_host_basics() {
+        // cargo sets CARGO_MANIFEST_DIR for the tests it runs: it must not reach a server.
+        assert!(std::env::var("CARGO_MANIFEST_DIR").is_ok());
+        let dir = tempfile::tempdir().unwrap();
+        let mut launch = shell_launch(
+            "echo \"cargo=${CARGO_MANIFEST_DIR:-unset} home=${HOME:+set} given=$GIVEN\"; exit 3",
+            dir.path(),
+        );
+        launch.env.push(("GIVEN".into(), "yes".into()));
+        let msg = Server::start(&launch, SHORT).unwrap_err().to_string();
+        assert!(msg.contains("cargo=unset home=set given=yes"), "{msg}");
     }
 
     #[test]

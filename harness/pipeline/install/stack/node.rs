@@ -107,19 +107,23 @@ pub fn node_for(
         return Ok(tools.node.clone());
     }
     let toolchains = crate::paths::stacks_dir().join("toolchains");
+    let mut seen = Vec::new();
     for dir in toolchain_dirs(&toolchains) {
         let lock: serde_json::Value = read_json(&dir.join("package-lock.json")).unwrap_or_default();
         let pinned = lock
             .pointer(&format!("/packages/node_modules~1{NODE_PACKAGE}/version"))
             .and_then(|v| v.as_str())
             .and_then(|v| semver::Version::parse(v).ok());
-        if !pinned.is_some_and(|v| npm_range_matches(&stack.node_range, &v)) {
-            continue;
-        }
         let name = dir
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        if let Some(version) = &pinned {
+            seen.push(format!("{name} {version}"));
+        }
+        if !pinned.is_some_and(|v| npm_range_matches(&stack.node_range, &v)) {
+            continue;
+        }
         let entry = npm_ci(
             &dir,
             super::npm::LockOrigin::Ours,
@@ -139,6 +143,10 @@ pub fn node_for(
         stack: stack.name.clone(),
         range: stack.node_range.clone(),
         have: tools.node.version.to_string(),
+        pinned: match seen.is_empty() {
+            true => "none".into(),
+            false => seen.join(", "),
+        },
     })
 }
 
