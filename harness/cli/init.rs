@@ -58,9 +58,10 @@ pub(crate) fn run(args: &Args) -> CliResult<ExitCode> {
     }
     // `--force` keeps what only a person could write: the server's environment.
     let server_env = match file.exists() {
-        true => site::load(project)
-            .map(|f| f.case.server.env)
-            .unwrap_or_default(),
+        true => site::load(project).map(|f| f.case.server.env).unwrap_or_else(|e| {
+            eprintln!("astro-conform init: the file it replaces does not read ({e}): its [server] env is not kept");
+            Default::default()
+        }),
         false => Default::default(),
     };
     let p = prepare(&args.site)?;
@@ -139,7 +140,22 @@ fn server_table(env: &std::collections::BTreeMap<String, String>) -> String {
 "
         .into();
     }
-    let pairs: Vec<String> = env.iter().map(|(k, v)| format!("{k} = {v:?}")).collect();
+    // Quoted by the toml crate where needed, so any name or value reads back as it was.
+    let bare = |k: &str| {
+        !k.is_empty()
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    let pairs: Vec<String> = env
+        .iter()
+        .map(|(k, v)| {
+            let value = toml::Value::String(v.clone());
+            match bare(k) {
+                true => format!("{k} = {value}"),
+                false => format!("{} = {value}", toml::Value::String(k.clone())),
+            }
+        })
+        .collect();
     format!(
         "\n# The built server's environment (never the build's).\n[server]\nenv = {{ {} }}\n",
         pairs.join(", ")
@@ -219,4 +235,30 @@ fn case_file(c: &Classification, answered: &Answered) -> CliResult<String> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::server_table;
+
+    #[test]
+    fn the_kept_server_env_reads_back_as_it_was() {
+        let env = [
+            (
+                "API_SECRET",
+                "a \"quoted\" \\ value\nwith a line and \u{1f}",
+            ),
+            ("odd name", "x"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let text = server_table(&env);
+        assert!(text.contains("\n[server]\nenv = { API_SECRET = "), "{text}");
+        let read: toml::Table = toml::from_str(&text).unwrap();
+        let back: std::collections::BTreeMap<String, String> =
+            read["server"]["env"].clone().try_into().unwrap();
+        assert_eq!(back, env);
+        assert!(server_table(&Default::default()).contains("# [server]"));
+    }
 }
