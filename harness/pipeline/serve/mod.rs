@@ -73,10 +73,15 @@ pub enum ServeError {
 }
 
 /// What a server takes from the harness's own environment: where its user's files and
-/// temporary files go, and its locale. Everything else it gets from [`Launch::env`], so a
-/// verdict never depends on a variable set in one shell and not in another (a secret the
-/// case gives in `[server] env`, `NODE_ENV`, `NODE_OPTIONS`).
+/// temporary files go, its locale, and the harness's own `ASTRO_CONFORM_*` settings (no
+/// server reads them; they mark the processes the harness started). Everything else it
+/// gets from [`Launch::env`], so a verdict never depends on a variable set in one shell
+/// and not in another (a secret the case gives in `[server] env`, `NODE_ENV`,
+/// `NODE_OPTIONS`).
 pub const HOST_ENV: &[&str] = &["HOME", "TMPDIR", "LANG"];
+
+/// The prefix of the harness's own variables, passed on to servers (see [`HOST_ENV`]).
+const OWN_ENV_PREFIX: &str = "ASTRO_CONFORM_";
 
 /// How long a server may take to answer its first connection.
 pub fn ready_timeout() -> Duration {
@@ -187,9 +192,10 @@ impl Server {
         let port_text = port.to_string();
         let fill = |s: &String| s.replace("{port}", &port_text);
         let mut cmd = Command::new(&launch.program);
-        let host_env = HOST_ENV
-            .iter()
-            .filter_map(|name| Some((name.to_string(), std::env::var(name).ok()?)));
+        let host_env = std::env::vars_os().filter(|(name, _)| {
+            name.to_str()
+                .is_some_and(|n| HOST_ENV.contains(&n) || n.starts_with(OWN_ENV_PREFIX))
+        });
         cmd.args(launch.args.iter().map(fill))
             .current_dir(&launch.cwd)
             .env_clear()

@@ -26,6 +26,7 @@
 //   drop-session-cookie forwards a request without its astro-session cookie
 //   drop-forwarded      forwards a request without its X-Forwarded-* headers, as a proxy
 //                       that does not say what it answers for
+//   drop-csp            answers without the Content-Security-Policy header
 // The child server shares this process group, so the harness stops both together.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
@@ -51,6 +52,7 @@ const MUTATIONS = [
   'actions-404',
   'drop-session-cookie',
   'drop-forwarded',
+  'drop-csp',
 ];
 if (!MUTATIONS.includes(mutation) || !entry) {
   console.error(`usage: node front.mjs <${MUTATIONS.join('|')}> <entry.mjs>`);
@@ -91,6 +93,7 @@ function headerPairs(upstream) {
     const name = upstream.rawHeaders[i];
     if (!HOP_BY_HOP.has(name.toLowerCase())) pairs.push([name, upstream.rawHeaders[i + 1]]);
   }
+  if (mutation === 'drop-csp') return pairs.filter(([n]) => n.toLowerCase() !== 'content-security-policy');
   if (mutation === 'merge-cookies') {
     const cookies = pairs.filter(([n]) => n.toLowerCase() === 'set-cookie').map(([, v]) => v);
     const rest = pairs.filter(([n]) => n.toLowerCase() !== 'set-cookie');
